@@ -29,7 +29,7 @@ void	util_json_key(struct kore_buf *, const char *);
 int	util_utf8_valid(const u_int8_t *, size_t);
 size_t	util_utf8_chars(const u_int8_t *, size_t);
 json_t	*util_json_parse(const void *, size_t, size_t, size_t, const char **);
-int	util_json_depth_ok(const json_t *, size_t);
+int	util_json_depth_ok(json_t *, size_t);
 
 /* util_id.c */
 int	util_uuid_valid(const char *);

@@ -184,7 +184,7 @@ util_utf8_chars(const u_int8_t *data, size_t len)
 
 /* Return 1 if no container in v is nested deeper than max levels. */
 int
-util_json_depth_ok(const json_t *v, size_t max)
+util_json_depth_ok(json_t *v, size_t max)
 {
 	const char	*key;
 	json_t		*child;
@@ -196,7 +196,7 @@ util_json_depth_ok(const json_t *v, size_t max)
 		return (0);
 
 	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, key, child) {
+		json_object_foreach(v, key, child) {
 			if (!util_json_depth_ok(child, max - 1))
 				return (0);
 		}
