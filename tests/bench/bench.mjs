@@ -24,6 +24,7 @@ const SCEN = (env.BENCH_SCENARIOS || 'history,post,fanout,polling').split(',');
 const FAN_N = (env.BENCH_FANOUT_N || '100,1000,5000,10000').split(',').map(Number);
 const HTTP_S = Number(env.BENCH_HTTP_S || 10);
 const POST_S = Number(env.BENCH_POST_S || 8);
+const PGBENCH_S = Number(env.BENCH_PGBENCH_S || 5);
 const POSTS = Number(env.BENCH_POSTS || 200);
 const RATE_POSTS = Number(env.BENCH_RATE_POSTS || 25);
 const POLL_N = Number(env.BENCH_POLLING_N || 500);
@@ -120,7 +121,6 @@ function table(title, metrics, runs, unavailable = {}) {
 const servers = {};
 const fx = {};
 const unavailable = { parley: null };
-let peerMemberId = null;
 
 async function start() {
 	const peer = await startPeer({ databaseUrl: env.PEER_DB_URL, log: path.join(LOGDIR, 'peer.log') });
@@ -173,8 +173,8 @@ async function probe(name) {
 	if (h.status === 200 && Array.isArray(h.json?.items)) {
 		c.history = true;
 		f.cursor = h.json.nextCursor;
-		if (name === 'peer' && h.json.items[0])
-			peerMemberId = h.json.items[0].memberId;
+		if (h.json.items[0])
+			f.memberId = h.json.items[0].memberId;
 		if (!f.cursor)
 			c.history = 'GET /api/messages gave no nextCursor after 100 posts';
 	} else {
@@ -256,48 +256,52 @@ async function history() {
 	}
 }
 
-function pgbench() {
-	if (!env.PGBENCH || !peerMemberId)
+// The PostgreSQL ceiling of one server's message INSERT (its own schema),
+// pgbench with 32 clients, prepared statements, POST_S seconds.
+function pgbench(name) {
+	const f = fx[name];
+	if (!env.PGBENCH || !f?.memberId)
 		return null;
-	const u = new URL(env.PEER_DB_URL);
-	const script = path.join(LOGDIR, 'pgbench-insert.sql');
-	fs.writeFileSync(script, `INSERT INTO messages (content, "fileUrl", "channelId", "memberId") ` +
-	    `VALUES ('bench:pgbench', NULL, '${fx.peer.channelId}', '${peerMemberId}') RETURNING *;\n`);
-	const r = spawnSync(env.PGBENCH, ['-n', '-M', 'prepared', '-c', '32', '-j', '2', '-T', String(POST_S),
+	const u = new URL(name === 'peer' ? env.PEER_DB_URL : env.PARLEY_DB_URL);
+	const cols = name === 'peer' ? 'content, "fileUrl", "channelId", "memberId"'
+	    : 'content, file_url, channel_id, member_id';
+	const script = path.join(LOGDIR, `pgbench-insert-${name}.sql`);
+	fs.writeFileSync(script, `INSERT INTO messages (${cols}) ` +
+	    `VALUES ('bench-pgbench', NULL, '${f.channelId}', '${f.memberId}') RETURNING *;\n`);
+	const r = spawnSync(env.PGBENCH, ['-n', '-M', 'prepared', '-c', '32', '-j', '2', '-T', String(PGBENCH_S),
 	    '-f', script, '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username),
 	    u.pathname.slice(1)], { env: { ...env, PGPASSWORD: decodeURIComponent(u.password) }, encoding: 'utf8' });
 	const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout || '');
 	const l = /latency average = ([\d.]+) ms/.exec(r.stdout || '');
 	if (!m) {
-		log(`pgbench failed: ${(r.stderr || '').slice(-300)}`);
+		log(`pgbench (${name}) failed: ${(r.stderr || '').slice(-300)}`);
 		return null;
 	}
 	return { tps: Number(m[1]), latency_avg_ms: l ? Number(l[1]) : null };
 }
 
 async function post() {
-	const ceilings = [];
+	const ceilings = { parley: [], peer: [] };
 	const { runs, why } = await alternate('post', async (n, srv, f, rep) => {
 		const r = await loadgen(LOADGEN, ['http', ...targetArgs(srv, f, ['--method', 'POST',
 		    '--target', `/api/socket/messages?serverId=${f.serverId}&channelId=${f.channelId}`,
 		    '--conns', '32', '--duration', String(POST_S)])]);
 		log(`post ${n} #${rep}: ${fmt(r.req_per_s)} req/s p99 ${fmt(r.p99_ms)} ms` +
 		    ` (${r.non_2xx} non-2xx, ${r.failed} failed)`);
-		if (n === 'peer' || !runs_has_peer(why)) {
-			const c = pgbench();
-			if (c) {
-				ceilings.push(c);
-				log(`pgbench ceiling #${rep}: ${fmt(c.tps)} INSERTs/s`);
-			}
+		const c = pgbench(n);
+		if (c) {
+			ceilings[n].push(c);
+			r.pgbench_tps = c.tps;
+			log(`pgbench ceiling (${n}'s INSERT) #${rep}: ${fmt(c.tps)} INSERTs/s`);
 		}
 		return r;
 	});
-	const ceil = stat(ceilings.map((c) => c.tps));
-	const title = `REST post: POST /api/socket/messages, 32 in flight, ${POST_S} s` +
-	    ` (pgbench ceiling, same INSERT, 32 clients: ${cell(ceil)} tps)`;
+	const title = `REST post: POST /api/socket/messages, 32 in flight, ${POST_S} s; ` +
+	    `pgbench: each server's own message INSERT, 32 clients, ${PGBENCH_S} s`;
 	const sum = table(title, [
 		['req/s', (r) => r.req_per_s],
-		['req/s / pgbench ceiling', (r) => (ceil ? r.req_per_s / ceil.median : NaN)],
+		['pgbench ceiling INSERTs/s', (r) => r.pgbench_tps],
+		['req/s / pgbench ceiling', (r) => (r.pgbench_tps ? r.req_per_s / r.pgbench_tps : NaN)],
 		['p50 ms', (r) => r.p50_ms],
 		['p99 ms', (r) => r.p99_ms],
 		['non-2xx + failed', (r) => r.non_2xx + r.failed],
@@ -306,10 +310,6 @@ async function post() {
 		['loadgen CPU µs/req', (r) => r.loadgen_cpu_us_per_req],
 	], runs, why);
 	results.scenarios.push({ name: 'post', title, runs, pgbench: ceilings, summary: sum, unavailable: why });
-}
-
-function runs_has_peer(why) {
-	return !why.peer;
 }
 
 const FANOUT_METRICS = (ph) => [
