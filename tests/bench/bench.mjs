@@ -6,8 +6,8 @@
 // Started by tests/bench/run.sh, which provides the environment:
 //   LOADGEN, PEER_DB_URL, PEER_DB, PARLEY_DB_URL, PARLEY_DB, PGBENCH,
 //   PARLEY_MODULE (empty: parley is not benchmarked), BENCH_LOGDIR
-// Knobs: BENCH_REPS (3), BENCH_SCENARIOS (history,post,fanout,polling),
-//   BENCH_FANOUT_N (100,1000,5000,10000), BENCH_HTTP_S (10),
+// Knobs: BENCH_REPS (3), BENCH_SCENARIOS (history,post,memory,fanout,polling),
+//   BENCH_FANOUT_N (100,1000,5000,10000), BENCH_MEMORY_N (1000,10000), BENCH_HTTP_S (10),
 //   BENCH_POST_S (8), BENCH_POSTS (200), BENCH_RATE_POSTS (25),
 //   BENCH_POLLING_N (500), PARLEY_WORKERS (2).
 import fs from 'node:fs';
@@ -15,13 +15,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-	HERE, startPeer, startParley, setupPeer, setupParley, loadgen, targetArgs, fanoutArgs,
+	HERE, startPeer, startParley, setupPeer, setupParley, loadgen, targetArgs, fanoutArgs, treePids,
 } from './lib.mjs';
+import { spawn } from 'node:child_process';
 
 const env = process.env;
 const REPS = Number(env.BENCH_REPS || 3);
-const SCEN = (env.BENCH_SCENARIOS || 'history,post,fanout,polling').split(',');
+const SCEN = (env.BENCH_SCENARIOS || 'history,post,memory,fanout,polling').split(',');
 const FAN_N = (env.BENCH_FANOUT_N || '100,1000,5000,10000').split(',').map(Number);
+const MEM_N = (env.BENCH_MEMORY_N || '1000,10000').split(',').map(Number);
 const HTTP_S = Number(env.BENCH_HTTP_S || 10);
 const POST_S = Number(env.BENCH_POST_S || 8);
 const PGBENCH_S = Number(env.BENCH_PGBENCH_S || 5);
@@ -29,6 +31,9 @@ const POSTS = Number(env.BENCH_POSTS || 200);
 const RATE_POSTS = Number(env.BENCH_RATE_POSTS || 25);
 const POLL_N = Number(env.BENCH_POLLING_N || 500);
 const WORKERS = Number(env.PARLEY_WORKERS || 2);
+// BENCH_PERF=N: one extra, unmeasured fan-out run of N sockets per server
+// under `perf record` (all server processes); top symbols in the results.
+const PERF_N = Number(env.BENCH_PERF || 0);
 const LOADGEN = env.LOADGEN;
 const LOGDIR = env.BENCH_LOGDIR || path.join(HERE, 'results');
 const t0 = Date.now();
@@ -122,10 +127,33 @@ const servers = {};
 const fx = {};
 const unavailable = { parley: null };
 
+async function startServer(name, port) {
+	if (name === 'peer') {
+		const peer = await startPeer({ databaseUrl: env.PEER_DB_URL, port,
+		    log: path.join(LOGDIR, 'peer.log') });
+		peer.db = env.PEER_DB;
+		servers.peer = peer;
+		return peer;
+	}
+	const p = await startParley({
+		databaseUrl: env.PARLEY_DB_URL, workers: WORKERS, module: env.PARLEY_MODULE, port,
+		log: path.join(LOGDIR, 'parley.log'), confDir: LOGDIR,
+	});
+	p.db = env.PARLEY_DB;
+	servers.parley = p;
+	return p;
+}
+
+// A fresh process on the same port (the fixture lives in the database).
+async function restart(name) {
+	const old = servers[name];
+	await old.stop();
+	await sleep(300);
+	return startServer(name, old.port);
+}
+
 async function start() {
-	const peer = await startPeer({ databaseUrl: env.PEER_DB_URL, log: path.join(LOGDIR, 'peer.log') });
-	peer.db = env.PEER_DB;
-	servers.peer = peer;
+	const peer = await startServer('peer');
 	fx.peer = await setupPeer(peer, env.PEER_DB_URL);
 	log(`peer (node ${process.version}, socket.io 4.8, pg pool 10) on :${peer.port}, pid ${peer.pid}`);
 
@@ -134,12 +162,7 @@ async function start() {
 		return;
 	}
 	try {
-		const p = await startParley({
-			databaseUrl: env.PARLEY_DB_URL, workers: WORKERS, module: env.PARLEY_MODULE,
-			log: path.join(LOGDIR, 'parley.log'), confDir: LOGDIR,
-		});
-		p.db = env.PARLEY_DB;
-		servers.parley = p;
+		const p = await startServer('parley');
 		log(`parley (kore, workers ${WORKERS}) on :${p.port}, pid ${p.pid}`);
 		fx.parley = await setupParley(p);
 	} catch (e) {
@@ -347,12 +370,76 @@ async function fanout(N, transport) {
 		['connect time s', (r) => r.connect_s],
 		...FANOUT_METRICS('burst'),
 		...(rate ? FANOUT_METRICS('rate') : []),
-		['idle RSS bytes/socket', (r) => r.rss_per_socket],
 		['server processes', (r) => r.server_procs],
 	];
 	const sum = table(title, metrics, runs, why);
 	results.scenarios.push({ name: `fanout-${transport}-${N}`, title, runs, summary: sum, unavailable: why });
 	return runs;
+}
+
+// Idle memory: N sockets connect to a freshly started server and stay
+// idle; RSS of all server processes before and after (a fresh process, so
+// that the heap a previous run left behind does not blur the baseline).
+async function memory(N) {
+	const { runs, why } = await alternate('websocket', async (n, srv0, f, rep) => {
+		const srv = await restart(n);
+		await sleep(1000);
+		const r = await loadgen(LOADGEN, ['fanout', ...fanoutArgs(srv, f, ['--sockets', String(N),
+		    '--burst', '0', '--settle-ms', '3000', '--connect-par', '256'])], { timeoutMs: 120000 });
+		log(`memory N=${N} ${n} #${rep}: ${r.connected}/${N} connected, ${fmt(r.rss_per_socket)} B/socket` +
+		    ` (RSS ${fmt(r.rss_before / 1048576)} -> ${fmt(r.rss_idle / 1048576)} MiB)`);
+		return r;
+	});
+	const title = `idle memory, ${N} connected websocket sockets (RSS of all server processes, /proc)`;
+	const sum = table(title, [
+		['bytes per idle socket', (r) => r.rss_per_socket],
+		['RSS before connecting MiB', (r) => r.rss_before / 1048576],
+		['RSS with sockets idle MiB', (r) => r.rss_idle / 1048576],
+		['sockets connected', (r) => r.connected],
+		['connect failures', (r) => r.connect_failed],
+		['connect time s', (r) => r.connect_s],
+		['server processes', (r) => r.server_procs],
+	], runs, why);
+	results.scenarios.push({ name: `memory-${N}`, title, runs, summary: sum, unavailable: why });
+}
+
+// ------------------------------------------------------------ profile
+
+async function profile(N) {
+	const { names } = able('websocket');
+	results.profiles = {};
+	for (const n of names) {
+		const srv = servers[n];
+		const data = path.join(LOGDIR, `perf-${n}-${N}.data`);
+		const pids = treePids(srv.pid).join(',');
+		const rec = spawn('perf', ['record', '-F', '1999', '-g', '-o', data, '-p', pids],
+		    { stdio: ['ignore', 'ignore', 'pipe'] });
+		await sleep(500);
+		await loadgen(LOADGEN, ['fanout', ...fanoutArgs(srv, fx[n], ['--sockets', String(N),
+		    '--burst', String(POSTS), '--inflight', '16', '--settle-ms', '500'])]).catch(() => {});
+		const done = new Promise((r) => rec.once('exit', r));
+		rec.kill('SIGINT');
+		await done;
+		const rep = spawnSync('perf', ['report', '-i', data, '--no-children', '--sort', 'comm,dso,symbol',
+		    '--percent-limit', '0.7', '--stdio', '-g', 'none'], { encoding: 'utf8' });
+		const lines = (rep.stdout || '').split('\n').filter((l) => /^\s+[\d.]+%/.test(l))
+		    .map((l) => l.replace(/\s+-\s+-\s*$/, '').trimEnd());
+		let kernel = 0, total = 0;
+		for (const l of lines) {
+			const pct = parseFloat(l);
+			total += pct;
+			if (/\[k\]/.test(l))
+				kernel += pct;
+		}
+		const top = [`(symbols >= 0.7%: ${total.toFixed(1)}% of samples, of which kernel ${kernel.toFixed(1)}%)`,
+		    ...lines.slice(0, 30)];
+		results.profiles[n] = top;
+		const out = `\n== perf profile: ${n}, fan-out ${N} sockets, burst (top symbols, all server processes) ==\n` +
+		    top.join('\n') + '\n';
+		process.stdout.write(out);
+		tables.push(out);
+		fs.writeFileSync(path.join(LOGDIR, `perf-${n}-${N}.txt`), rep.stdout || rep.stderr || '');
+	}
 }
 
 // ------------------------------------------------------------ main
@@ -364,6 +451,11 @@ async function main() {
 	await probe('parley');
 	results.capabilities = caps;
 	results.unavailable = unavailable;
+
+	if (SCEN.includes('memory')) {
+		for (const N of MEM_N)
+			await memory(N);
+	}
 
 	// Warm-up (JIT, pools, caches); not measured.
 	for (const n of ['parley', 'peer']) {
@@ -382,26 +474,13 @@ async function main() {
 	if (SCEN.includes('post'))
 		await post();
 	if (SCEN.includes('fanout')) {
-		const mem = {};
-		for (const N of FAN_N) {
-			const runs = await fanout(N, 'websocket');
-			if (N === 1000 || N === 10000)
-				mem[N] = runs;
-		}
-		for (const N of Object.keys(mem)) {
-			const title = `idle memory, ${N} connected websocket sockets (RSS of all server processes, /proc)`;
-			const sum = table(title, [
-				['RSS before connecting MiB', (r) => r.rss_before / 1048576],
-				['RSS with sockets idle MiB', (r) => r.rss_idle / 1048576],
-				['bytes per idle socket', (r) => r.rss_per_socket],
-				['sockets connected', (r) => r.connected],
-				['connect failures', (r) => r.connect_failed],
-			], mem[N], able('websocket').why);
-			results.scenarios.push({ name: `memory-${N}`, title, summary: sum });
-		}
+		for (const N of FAN_N)
+			await fanout(N, 'websocket');
 	}
 	if (SCEN.includes('polling'))
 		await fanout(POLL_N, 'polling');
+	if (PERF_N)
+		await profile(PERF_N);
 }
 
 let failed = null;

@@ -199,3 +199,29 @@ export function fanoutArgs(srv, fx, extra = []) {
 		a.push('--auth', fx.auth);
 	return a.concat(extra);
 }
+
+// PID and all its descendants (Kore's parent and workers), from /proc.
+export function treePids(pid) {
+	const parent = new Map();
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(d))
+			continue;
+		try {
+			const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+			const rest = st.slice(st.lastIndexOf(')') + 2).split(' ');
+			parent.set(Number(d), Number(rest[1]));
+		} catch { /* gone */ }
+	}
+	const out = new Set([pid]);
+	let grew = true;
+	while (grew) {
+		grew = false;
+		for (const [c, pp] of parent) {
+			if (!out.has(c) && out.has(pp)) {
+				out.add(c);
+				grew = true;
+			}
+		}
+	}
+	return [...out];
+}

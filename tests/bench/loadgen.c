@@ -1116,7 +1116,7 @@ poll_start(struct sock *s)
 static void
 delivery(struct sock *s, const char *p, size_t n)
 {
-	const char	*v, *e = p + n;
+	const char	*v, *w, *e = p + n;
 	uint32_t	run;
 	unsigned long	seq;
 	char		*end;
@@ -1124,11 +1124,20 @@ delivery(struct sock *s, const char *p, size_t n)
 	size_t		bit;
 	struct phase	*ph;
 
-	if ((v = memmem(p, n, "\"content\":\"bench:", 17)) == NULL) {
-		unparsed++;
-		return;
+	/* "content":"bench:<run>:<seq>", with or without blanks (PostgreSQL's
+	 * json_build_object writes "key" : value). */
+	for (v = p;; v += 9) {
+		if ((v = memmem(v, (size_t)(e - v), "\"content\"", 9)) == NULL) {
+			unparsed++;
+			return;
+		}
+		w = v + 9;
+		while (w < e && (*w == ' ' || *w == ':'))
+			w++;
+		if (e - w > 7 && memcmp(w, "\"bench:", 7) == 0)
+			break;
 	}
-	v += 17;
+	v = w + 7;
 	run = (uint32_t)strtoul(v, &end, 16);
 	if (run != run_id || end >= e || *end != ':') {
 		foreign++;
@@ -1399,10 +1408,16 @@ run_fanout(void)
 				if (opt_burst > 0)
 					phase_end(&phases[0]);
 				stage = 3;
+				/* A pause: the server drains what the burst left behind. */
+				t_settle = now_ns() + (opt_burst > 0 ? 1000000000ULL : 0);
+			}
+		} else if (stage == 3) {
+			if (now_ns() >= t_settle) {
+				stage = 4;
 				if (opt_rate_posts > 0)
 					phase_start(&phases[1]);
 			}
-		} else if (stage == 3) {
+		} else if (stage == 4) {
 			next_due = 0;
 			if (opt_rate_posts == 0 || phase_step(&phases[1], 1, &next_due)) {
 				if (opt_rate_posts > 0)
