@@ -100,7 +100,10 @@ export async function startParley({ databaseUrl, port, workers = 2, module, log,
 	const conf = path.join(confDir ?? path.join(ROOT, 'var/bench'), `parley-bench-${port}.conf`);
 	execFileSync(path.join(ROOT, 'kore.build'), ['genconf', conf, String(port), String(workers), 'no', module],
 	    { stdio: ['ignore', 'ignore', 'inherit'] });
-	const proc = spawnServer(`kore -fnrc ${conf}`, { DATABASE_URL: databaseUrl }, log, ROOT);
+	// PARLEY_POST_RATE=0: no per-user flood limit (the benchmark user posts
+	// thousands of messages a second).
+	const proc = spawnServer(`kore -fnrc ${conf}`,
+	    { DATABASE_URL: databaseUrl, PARLEY_POST_RATE: '0' }, log, ROOT);
 	await waitPort(port, proc, 30000, log);
 	return { name: 'parley', port, pid: proc.pid, proc, stop: stopper(proc), conf };
 }
