@@ -8,8 +8,8 @@
 //   PARLEY_MODULE (empty: parley is not benchmarked), BENCH_LOGDIR
 // Knobs: BENCH_REPS (3), BENCH_SCENARIOS (history,post,memory,fanout,polling),
 //   BENCH_FANOUT_N (100,1000,5000,10000), BENCH_MEMORY_N (1000,10000), BENCH_HTTP_S (10),
-//   BENCH_POST_S (8), BENCH_POSTS (200), BENCH_RATE_POSTS (25),
-//   BENCH_POLLING_N (500), PARLEY_WORKERS (2).
+//   BENCH_POST_S (5), BENCH_PGBENCH_S (4), BENCH_POSTS (200), BENCH_RATE_POSTS (20),
+//   BENCH_POLLING_N (500), PARLEY_WORKERS (2), BENCH_BUDGET_S (660).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,16 +25,19 @@ const SCEN = (env.BENCH_SCENARIOS || 'history,post,memory,fanout,polling').split
 const FAN_N = (env.BENCH_FANOUT_N || '100,1000,5000,10000').split(',').map(Number);
 const MEM_N = (env.BENCH_MEMORY_N || '1000,10000').split(',').map(Number);
 const HTTP_S = Number(env.BENCH_HTTP_S || 10);
-const POST_S = Number(env.BENCH_POST_S || 8);
-const PGBENCH_S = Number(env.BENCH_PGBENCH_S || 5);
+const POST_S = Number(env.BENCH_POST_S || 5);
+const PGBENCH_S = Number(env.BENCH_PGBENCH_S || 4);
 const POSTS = Number(env.BENCH_POSTS || 200);
-const RATE_POSTS = Number(env.BENCH_RATE_POSTS || 25);
+const RATE_POSTS = Number(env.BENCH_RATE_POSTS || 20);
 const POLL_N = Number(env.BENCH_POLLING_N || 500);
 const WORKERS = Number(env.PARLEY_WORKERS || 2);
 // BENCH_PERF=N: one extra, unmeasured fan-out run of N sockets per server
 // under `perf record` (all server processes); top symbols in the results.
 const PERF_N = Number(env.BENCH_PERF || 0);
 const LOADGEN = env.LOADGEN;
+// Past this many seconds, scenarios stop after their first repetition
+// (the whole run must stay under 15 minutes on a busy 2-core machine).
+const BUDGET_S = Number(env.BENCH_BUDGET_S || 660);
 const LOGDIR = env.BENCH_LOGDIR || path.join(HERE, 'results');
 const t0 = Date.now();
 
@@ -245,6 +248,12 @@ async function alternate(cap, fn) {
 	const { names, why } = able(cap);
 	const runs = {};
 	for (let rep = 1; rep <= REPS; rep++) {
+		if (rep > 1 && (Date.now() - t0) / 1000 > BUDGET_S) {
+			const note = `time budget (${BUDGET_S} s) spent: ${cap} scenario stopped after ${rep - 1} repetition(s)`;
+			log(note);
+			results.notes.push(note);
+			break;
+		}
 		for (const n of names) {
 			const r = await fn(n, servers[n], fx[n], rep);
 			(runs[n] ||= []).push(r);
@@ -353,7 +362,7 @@ async function fanout(N, transport) {
 	const { runs, why } = await alternate(cap, async (n, srv, f, rep) => {
 		const r = await loadgen(LOADGEN, ['fanout', ...fanoutArgs(srv, f, ['--sockets', String(N),
 		    '--transport', transport, '--burst', String(POSTS), '--inflight', '16',
-		    '--rate-posts', String(rate), '--rate', '5', '--settle-ms', N >= 5000 ? '2500' : '1500',
+		    '--rate-posts', String(rate), '--rate', '5', '--settle-ms', N >= 5000 ? '1500' : '1000',
 		    '--drain-ms', '8000', '--connect-par', '256'])], { timeoutMs: 600000 });
 		log(`fan-out ${transport} N=${N} ${n} #${rep}: ${r.connected}/${N} connected in ${fmt(r.connect_s)} s, ` +
 		    `burst ${fmt(r.burst?.deliveries_per_s)}/s lost ${r.burst?.lost} dup ${r.burst?.dup} ` +
@@ -383,9 +392,9 @@ async function fanout(N, transport) {
 async function memory(N) {
 	const { runs, why } = await alternate('websocket', async (n, srv0, f, rep) => {
 		const srv = await restart(n);
-		await sleep(1000);
+		await sleep(500);
 		const r = await loadgen(LOADGEN, ['fanout', ...fanoutArgs(srv, f, ['--sockets', String(N),
-		    '--burst', '0', '--settle-ms', '3000', '--connect-par', '256'])], { timeoutMs: 120000 });
+		    '--burst', '0', '--settle-ms', '2000', '--connect-par', '256'])], { timeoutMs: 120000 });
 		log(`memory N=${N} ${n} #${rep}: ${r.connected}/${N} connected, ${fmt(r.rss_per_socket)} B/socket` +
 		    ` (RSS ${fmt(r.rss_before / 1048576)} -> ${fmt(r.rss_idle / 1048576)} MiB)`);
 		return r;
@@ -499,12 +508,13 @@ const head = `\nmachine: ${results.machine.cores} cores (${results.machine.cpu})
     `${results.machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')}, at end ` +
     `${results.machine.loadavgEnd.map((x) => x.toFixed(2)).join(' ')}; ${REPS} repetitions, ` +
     `alternating parley/peer; medians [min–max]; parley workers ${WORKERS}; ${results.seconds} s\n`;
-process.stdout.write(head);
+const foot = head + results.notes.map((n) => `note: ${n}\n`).join('');
+process.stdout.write(foot);
 const stamp = results.started.replace(/[-:]/g, '').replace(/\..*/, '');
 const out = path.join(HERE, 'results', `bench-${stamp}.json`);
 fs.mkdirSync(path.dirname(out), { recursive: true });
 results.tables = tables;
 fs.writeFileSync(out, JSON.stringify(results, null, 1));
-fs.writeFileSync(path.join(HERE, 'results', `bench-${stamp}.txt`), tables.join('') + head);
+fs.writeFileSync(path.join(HERE, 'results', `bench-${stamp}.txt`), tables.join('') + foot);
 console.error(`[bench] results: ${out}`);
 process.exit(failed ? 1 : 0);

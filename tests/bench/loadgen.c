@@ -692,6 +692,22 @@ http_parse(struct conn *c, const char *p, size_t n)
 			conn_flush(c);
 		return (hlen);
 	}
+	if (!c->busy) {
+		/*
+		 * An answer to nothing: Kore sends 408 on a keep-alive connection
+		 * idle for http_header_timeout, then closes it (RFC 9110 allows
+		 * it). Drop the connection; the next request opens a new one.
+		 */
+		if (opt_verbose)
+			fprintf(stderr, "loadgen: unsolicited %d on an idle connection\n", status);
+		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+		c->state = ST_CLOSED;
+		c->want_out = 0;
+		c->in.len = c->out.len = 0;
+		return ((size_t)-1);
+	}
 	c->busy = 0;
 	if (closeit) {
 		/* Deliver first, then close without the resend logic. */
