@@ -354,6 +354,9 @@ const FANOUT_METRICS = (ph) => [
 	[`${ph}: post errors`, (r) => r[ph]?.post_errors],
 	[`${ph}: server CPU µs/delivery`, (r) => r[ph]?.server_cpu_us_per_delivery],
 	[`${ph}: loadgen CPU µs/delivery`, (r) => r[ph]?.loadgen_cpu_us_per_delivery],
+	// Busy shares: a load generator near 100 % of its one core is the bottleneck.
+	[`${ph}: server CPU, cores busy`, (r) => (r[ph] ? r[ph].server_cpu_us / (r[ph].duration_s * 1e6) : NaN)],
+	[`${ph}: loadgen CPU, % of its core`, (r) => (r[ph] ? 100 * r[ph].loadgen_cpu_us / (r[ph].duration_s * 1e6) : NaN)],
 ];
 
 async function fanout(N, transport) {
