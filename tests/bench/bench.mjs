@@ -97,7 +97,7 @@ function cell(s) {
 }
 
 // metrics: [label, (run) => number]
-function table(title, metrics, runs, unavailable = {}) {
+function table(title, metrics, runs, unavailable = {}, footnote = '') {
 	const names = ['parley', 'peer'];
 	const rows = [];
 	const summary = {};
@@ -119,6 +119,8 @@ function table(title, metrics, runs, unavailable = {}) {
 	for (const [n, why] of Object.entries(unavailable))
 		if (why)
 			out += `(${n}: not measured: ${why})\n`;
+	if (footnote)
+		out += `(${footnote})\n`;
 	process.stdout.write(out);
 	tables.push(out);
 	return summary;
@@ -384,7 +386,8 @@ async function fanout(N, transport) {
 		...(rate ? FANOUT_METRICS('rate') : []),
 		['server processes', (r) => r.server_procs],
 	];
-	const sum = table(title, metrics, runs, why);
+	const sum = table(title, metrics, runs, why, 'burst latency is the queueing of 200 posts sent 16 at a time: ' +
+	    'it grows with how fast a server accepts posts; the rate phase measures delivery latency');
 	results.scenarios.push({ name: `fanout-${transport}-${N}`, title, runs, summary: sum, unavailable: why });
 	return runs;
 }
