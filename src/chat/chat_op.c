@@ -1,0 +1,59 @@
+/*
+ * src/chat/chat_op.c: the query of every chat operation. Each calls one
+ * function of conf/sql/002_chat.sql (plans are cached per connection) that
+ * returns (status, body, live); $1 is always the caller's session token
+ * hash. The REST adapters and the socket handlers use the same ops, so a
+ * message sent over the socket takes exactly the REST code path.
+ */
+
+#include <sys/types.h>
+
+#include "chat/chat.h"
+
+#define CHAT_OP(n, q)							\
+	const struct db_op chat_op_##n = {				\
+		.name = #n,						\
+		.sql = q,						\
+		.result = chat_result,					\
+	}
+
+CHAT_OP(server_create, "SELECT * FROM chat_server_create($1, $2, $3)");
+CHAT_OP(server_list, "SELECT * FROM chat_server_list($1)");
+CHAT_OP(server_get, "SELECT * FROM chat_server_get($1, $2)");
+/* $3 op: update | invite | delete | leave; $4 name, $5 imageUrl */
+CHAT_OP(server_admin,
+    "SELECT * FROM chat_server_admin($1, $2, $3, $4, $5)");
+CHAT_OP(invite_join, "SELECT * FROM chat_invite_join($1, $2)");
+/* $2 server, $3 channel (NULL to create), $4 op, $5 name, $6 type */
+CHAT_OP(channel_admin,
+    "SELECT * FROM chat_channel_admin($1, $2, $3, $4, $5, $6)");
+/* $2 server, $3 member, $4 op: role | kick, $5 role */
+CHAT_OP(member_admin,
+    "SELECT * FROM chat_member_admin($1, $2, $3, $4, $5)");
+CHAT_OP(conversation_open,
+    "SELECT * FROM chat_conversation_open($1, $2, $3)");
+/* $2 server, $3 channel, $4 content, $5 fileUrl */
+CHAT_OP(message_post,
+    "SELECT * FROM chat_message_post($1, $2, $3, $4, $5)");
+/* $2 server, $3 channel, $4 message, $5 op: edit | delete, $6 content */
+CHAT_OP(message_change,
+    "SELECT * FROM chat_message_change($1, $2, $3, $4, $5, $6)");
+/* $2 channel, $3 cursor, $4 after */
+CHAT_OP(message_page, "SELECT * FROM chat_message_page($1, $2, $3, $4)");
+/* $2 conversation, $3 content, $4 fileUrl */
+CHAT_OP(dm_post, "SELECT * FROM chat_dm_post($1, $2, $3, $4)");
+/* $2 conversation, $3 message, $4 op, $5 content */
+CHAT_OP(dm_change, "SELECT * FROM chat_dm_change($1, $2, $3, $4, $5)");
+CHAT_OP(dm_page, "SELECT * FROM chat_dm_page($1, $2, $3, $4)");
+
+/* Rows (profile_id, room); used with db_call only. */
+const struct db_op chat_op_socket_rooms = {
+	.name = "socket_rooms",
+	.sql = "SELECT profile_id, room FROM chat_socket_rooms($1)",
+};
+
+/* Rows (server_id); $1 profile, $2 channel; db_call only. */
+const struct db_op chat_op_channel_server = {
+	.name = "channel_server",
+	.sql = "SELECT server_id FROM chat_channel_server($1, $2)",
+};
