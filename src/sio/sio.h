@@ -92,6 +92,7 @@ struct sio_server;
 struct sio_nsp;
 struct sio_socket;
 struct sio_ack;
+struct bus_envelope;
 
 /* Callbacks an application registers. */
 typedef void	(*sio_mw_cb)(struct sio_socket *);
@@ -234,5 +235,177 @@ struct sio_stats {
 	u_int64_t	replay_packets;		/* in replay buffers now */
 };
 void	sio_stats(struct sio_stats *);
+
+#if defined(SIO_INTERNAL)
+/* ------------------------------------------------------------------ */
+/* Internals shared by the runtime files of src/sio/.                  */
+
+#define SIO_SERVERS_MAX		4	/* sio servers per process */
+#define SIO_PURGE_MS		5000	/* recovery purge period */
+
+#define SIO_SOCK_MIDDLEWARE	1	/* CONNECT seen, middlewares run */
+#define SIO_SOCK_CONNECTED	2	/* in the namespace */
+#define SIO_SOCK_CLOSED		3	/* gone; freed at refs == 0 */
+
+struct sio_handler {
+	char			*event;
+	sio_event_cb		cb;
+	TAILQ_ENTRY(sio_handler) list;
+};
+
+/* One stored emit for connection-state recovery (owned copies). */
+struct sio_replay {
+	TAILQ_ENTRY(sio_replay)	list;
+	u_int64_t		at;		/* ms, when stored */
+	char			*offset;
+	char			*event;
+	char			**rooms;	/* NULL: everyone */
+	size_t			nrooms;
+	char			**except;
+	size_t			nexcept;
+	char			*args;		/* pre-encoded args or NULL */
+	size_t			args_len;
+	struct sio_bin		bins[SIO_MAX_ATTACHMENTS];	/* owned */
+	size_t			nbins;
+	size_t			bytes;		/* accounted size */
+};
+
+/* A recoverable session: a socket that lost its transport. */
+struct sio_saved {
+	TAILQ_ENTRY(sio_saved)	list;
+	char			sid[SIO_ID_LEN + 1];
+	char			pid[SIO_ID_LEN + 1];
+	u_int64_t		expires;	/* ms */
+	char			**rooms;
+	size_t			nrooms;
+};
+
+struct sio_nsp {
+	TAILQ_ENTRY(sio_nsp)	list;
+	struct sio_server	*srv;
+	char			*name;
+	sio_mw_cb		mws[SIO_MW_MAX];
+	size_t			nmws;
+	sio_conn_cb		on_conn;
+	sio_disc_cb		on_disc;
+	TAILQ_HEAD(, sio_handler) handlers;
+	TAILQ_HEAD(, sio_socket) sockets;	/* connected, this worker */
+	size_t			nsockets;
+	struct sio_room_index	rooms;
+	TAILQ_HEAD(sio_replay_head, sio_replay) replay;	/* oldest first */
+	size_t			replay_count;
+	size_t			replay_bytes;
+	TAILQ_HEAD(, sio_saved)	saved;		/* oldest first */
+};
+
+struct sio_server {
+	TAILQ_ENTRY(sio_server)	list;
+	int			slot;		/* on_open trampoline */
+	struct eio_server	*eio;
+	char			*path;		/* identifies it on the bus */
+	u_int32_t		connect_timeout;	/* ms */
+	u_int32_t		recovery;	/* window ms; 0: off */
+	TAILQ_HEAD(, sio_nsp)	nsps;
+	struct kore_timer	*purge_timer;
+};
+
+/* The Socket.IO side of one Engine.IO session. */
+struct sio_client {
+	struct eio_session	*es;
+	struct sio_server	*srv;
+	struct sio_decoder	dec;
+	TAILQ_HEAD(, sio_socket) sockets;	/* every state but CLOSED */
+	struct kore_timer	*connect_timer;
+	char			*cookie;	/* handshake headers, copied */
+	char			*authorization;
+	char			*origin;
+	int			closing;	/* eio close requested */
+};
+
+/* A server->client emit waiting for its ack. */
+struct sio_pending {
+	TAILQ_ENTRY(sio_pending) list;
+	struct sio_socket	*s;
+	long long		id;
+	sio_ack_cb		cb;
+	void			*arg;
+	struct kore_timer	*timer;
+};
+
+struct sio_socket {
+	TAILQ_ENTRY(sio_socket)	client_list;	/* in client->sockets */
+	TAILQ_ENTRY(sio_socket)	nsp_list;	/* in nsp->sockets */
+	struct sio_client	*client;	/* NULL once closed */
+	struct sio_nsp		*nsp;
+	char			id[SIO_ID_LEN + 1];
+	char			pid[SIO_ID_LEN + 1];	/* "" unless opted in */
+	int			state;		/* SIO_SOCK_* */
+	int			recover;	/* opted in to recovery */
+	int			recovered;
+	size_t			mw_next;	/* next middleware */
+	json_t			*auth;		/* CONNECT payload, {} */
+	char			*cookie;
+	char			*authorization;
+	char			*origin;
+	void			*udata;
+	u_int32_t		refs;
+	struct sio_room_owner	rooms;
+	long long		next_ack;
+	TAILQ_HEAD(, sio_pending) acks;
+	size_t			nacks;
+	const struct sio_bin	*cur_bins;	/* during a callback */
+	size_t			cur_nbins;
+};
+
+/* A client's ack request, handed to an event handler. */
+struct sio_ack {
+	struct sio_socket	*s;
+	long long		id;
+	int			retained;	/* sio_ack_retain() called */
+	int			sent;		/* answered (at most once) */
+	int			in_handler;	/* the event handler runs */
+};
+
+extern struct sio_stats	sio_counters;
+extern TAILQ_HEAD(sio_server_list, sio_server) sio_servers;
+
+/* sio_nsp.c */
+struct sio_server	*sio_server_by_path(const char *);
+struct sio_handler	*sio_nsp_handler(struct sio_nsp *, const char *);
+
+/* sio_socket.c */
+void	sio_client_open(struct sio_server *, struct eio_session *,
+	    struct http_request *);
+void	sio_client_message(struct eio_session *, int, const u_int8_t *,
+	    size_t);
+void	sio_client_close(struct eio_session *, const char *);
+void	sio_socket_send(struct sio_socket *, const struct kore_buf *,
+	    const struct sio_bin *, size_t);
+void	sio_socket_close(struct sio_socket *, const char *, int);
+void	sio_random_id(char *);
+
+/* sio_emit.c */
+void	sio_emit_local(struct sio_nsp *, const char *const *, size_t,
+	    const char *const *, size_t, const char *, const char *, size_t,
+	    const struct sio_bin *, size_t, const char *);
+void	sio_emit_offset(struct sio_nsp *, char *, size_t);
+void	sio_bus_deliver(const struct bus_envelope *);
+void	sio_bus_session_save(struct sio_socket *);
+void	sio_bus_session_drop(struct sio_nsp *, const char *);
+
+/* sio_recover.c */
+void	sio_recover_record(struct sio_nsp *, const char *, const char *,
+	    const char *const *, size_t, const char *const *, size_t, const char *,
+	    size_t, const struct sio_bin *, size_t);
+struct sio_replay *sio_recover_find(struct sio_nsp *, const char *);
+void	sio_recover_save(struct sio_nsp *, const char *, const char *,
+	    const char *const *, size_t);
+struct sio_saved *sio_recover_take(struct sio_nsp *, const char *);
+void	sio_recover_saved_free(struct sio_saved *);
+void	sio_recover_drop(struct sio_nsp *, const char *);
+void	sio_recover_purge(struct sio_nsp *, u_int64_t);
+int	sio_recover_matches(const struct sio_replay *,
+	    struct sio_room_owner *);
+#endif /* SIO_INTERNAL */
 
 #endif /* !SIO_H */
