@@ -316,6 +316,7 @@ struct sio_client {
 	struct sio_decoder	dec;
 	TAILQ_HEAD(, sio_socket) sockets;	/* every state but CLOSED */
 	struct kore_timer	*connect_timer;
+	struct kore_timer	*attach_timer;	/* binary packet incomplete */
 	char			*cookie;	/* handshake headers, copied */
 	char			*authorization;
 	char			*origin;

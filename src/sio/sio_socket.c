@@ -41,6 +41,7 @@ static void	client_packet(struct sio_client *, struct sio_packet *);
 static void	client_protocol_error(struct sio_client *, const char *);
 static void	client_connect(struct sio_client *, struct sio_packet *);
 static void	client_connect_timeout(void *, u_int64_t);
+static void	client_attach_timeout(void *, u_int64_t);
 static void	client_send_text(struct sio_client *, const struct kore_buf *);
 static struct sio_socket *client_socket(struct sio_client *, const char *);
 static void	socket_connect_error(struct sio_client *, const char *,
@@ -106,8 +107,22 @@ sio_client_message(struct eio_session *es, int binary, const u_int8_t *data,
 		client_protocol_error(c, errstr);
 		return;
 	}
-	if (!complete)
+	/*
+	 * A binary packet's attachments must all arrive within
+	 * connectTimeout, or the session is closed: a header whose
+	 * attachments never come must not pin memory forever.
+	 */
+	if (!complete) {
+		if (c->attach_timer == NULL && c->srv->connect_timeout > 0) {
+			c->attach_timer = kore_timer_add(client_attach_timeout,
+			    c->srv->connect_timeout, c, KORE_TIMER_ONESHOT);
+		}
 		return;
+	}
+	if (c->attach_timer != NULL) {
+		kore_timer_remove(c->attach_timer);
+		c->attach_timer = NULL;
+	}
 
 	client_packet(c, &pkt);
 	sio_packet_cleanup(&pkt);
@@ -137,6 +152,10 @@ sio_client_close(struct eio_session *es, const char *reason)
 	if (c->connect_timer != NULL) {
 		kore_timer_remove(c->connect_timer);
 		c->connect_timer = NULL;
+	}
+	if (c->attach_timer != NULL) {
+		kore_timer_remove(c->attach_timer);
+		c->attach_timer = NULL;
 	}
 
 	while ((s = TAILQ_FIRST(&c->sockets)) != NULL)
@@ -267,6 +286,16 @@ client_connect_timeout(void *arg, u_int64_t now)
 	    eio_session_id(c->es));
 	c->closing = 1;
 	eio_session_close(c->es, "forced server close");
+}
+
+static void
+client_attach_timeout(void *arg, u_int64_t now)
+{
+	struct sio_client	*c = arg;
+
+	c->attach_timer = NULL;
+	if (!c->closing)
+		client_protocol_error(c, "binary attachments never arrived");
 }
 
 static void
