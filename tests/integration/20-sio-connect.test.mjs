@@ -3,6 +3,7 @@
 // "auth" event, events with any JSON and binary args, acks, multiplexing.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { Manager } from "socket.io-client";
 import { startFixture } from "./lib/fixture-sio.mjs";
 import { connect, once, sleep, spreadOverWorkers } from "./lib/sio-helpers.mjs";
 
@@ -70,9 +71,11 @@ for (const workers of [1, 2]) {
     });
 
     test("multiplexing: / and /custom over one Engine.IO session", async () => {
-      const a = await connect(fx, { transports: ["polling"], forceNew: true });
-      const b = await connect(fx, { nsp: "/custom", transports: ["polling"], forceNew: false, auth: { x: 1 } });
+      const m = new Manager(fx.url, { transports: ["polling"], reconnection: false });
+      const a = await connect(fx, { manager: m });
+      const b = await connect(fx, { nsp: "/custom", manager: m, auth: { x: 1 } });
       try {
+        assert.equal(a.io, b.io);
         assert.deepEqual(b.authPayload, { x: 1 });
         assert.notEqual(a.id, b.id);
         const [r] = await Promise.all([
@@ -86,6 +89,7 @@ for (const workers of [1, 2]) {
       } finally {
         a.close();
         b.close();
+        m._close();
       }
     });
 

@@ -21,8 +21,11 @@ export function once(emitter, event, ms = 3000) {
 // Connect a socket.io-client socket to fx (nsp "/" by default). Resolves
 // with the socket once connected and its "auth" event arrived; the socket
 // records every event in socket.received (name -> array of arg lists).
-export async function connect(fx, { nsp = "/", ...opts } = {}) {
-  const s = io(fx.url + nsp, { reconnection: false, forceNew: true, ...opts });
+// Pass manager (a socket.io-client Manager) to multiplex namespaces over
+// one Engine.IO session.
+export async function connect(fx, { nsp = "/", manager = null, ...opts } = {}) {
+  const s = manager ? manager.socket(nsp, opts) :
+    io(fx.url + nsp, { reconnection: false, forceNew: true, ...opts });
   s.received = new Map();
   s.onAny((event, ...args) => {
     if (!s.received.has(event)) s.received.set(event, []);
@@ -46,10 +49,14 @@ export function count(s, event) {
 export async function spreadOverWorkers(fx, n, opts = {}) {
   const socks = [];
   const who = [];
-  for (let i = 0; i < 12; i++) {
-    const s = await connect(fx, opts);
-    socks.push(s);
-    who.push(await s.timeout(3000).emitWithAck("whoami"));
+  // Concurrent handshakes land on different workers far more often than
+  // sequential ones (an idle worker wins every accept race).
+  for (let round = 0; round < 8; round++) {
+    const batch = await Promise.all([...Array(4)].map(() => connect(fx, opts)));
+    for (const s of batch) {
+      socks.push(s);
+      who.push(await s.timeout(3000).emitWithAck("whoami"));
+    }
     const workers = new Set(who.map((w) => w.worker));
     if (socks.length >= n && workers.size >= 2) break;
   }
