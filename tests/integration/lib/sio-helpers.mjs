@@ -32,6 +32,7 @@ export async function connect(fx, { nsp = "/", manager = null, ...opts } = {}) {
     s.received.get(event).push(args);
   });
   const auth = once(s, "auth", 5000);
+  auth.catch(() => { /* reported below when it matters */ });
   await new Promise((resolve, reject) => {
     s.once("connect", resolve);
     s.once("connect_error", reject);
