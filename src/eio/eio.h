@@ -254,6 +254,7 @@ struct eio_link {
 	struct eio_relay	*relay;		/* or: relay to another worker */
 	struct eio_server	*srv;		/* set before the handshake */
 	struct eio_session	*pending_s;	/* session to attach at connect */
+	struct http_request	*req;		/* during the handshake only */
 	int			kind;		/* EIO_LINK_* */
 	int			close_now;	/* accept, then close at once */
 };
@@ -264,11 +265,35 @@ struct eio_link {
 
 /* A WebSocket on this worker whose session lives on another worker. */
 struct eio_relay {
-	u_int32_t		id;
+	u_int32_t		id;		/* = the WS_OPEN token */
 	u_int16_t		owner;
+	struct eio_server	*srv;
+	char			sid[EIO_SID_LEN + 1];
 	struct connection	*c;
 	TAILQ_ENTRY(eio_relay)	list;
 };
+
+/* Request state (http_state) of a parked poll or a forwarded request. */
+struct eio_reqstate {
+	int			kind;		/* EIO_RQ_* */
+	struct http_request	*req;
+	struct eio_server	*srv;
+	struct eio_session	*s;		/* local poll: until answered */
+	struct kore_buf		*body;		/* the answer's body */
+	int			fwd;		/* forwarded: EIO_FWD_* */
+	int			status;		/* forwarded: EIO_REP_*, 0 */
+	int			ws;		/* a WebSocket request */
+	u_int16_t		owner;		/* forwarded: owner worker */
+	u_int32_t		token;		/* forwarded: our id */
+	char			sid[EIO_SID_LEN + 1];
+	struct kore_timer	*timer;		/* forwarded: no answer */
+	TAILQ_ENTRY(eio_reqstate) list;
+};
+
+#define EIO_RQ_POLL		1	/* local parked GET */
+#define EIO_RQ_FWD		2	/* waiting for the owner worker */
+
+#define EIO_REP_TIMEOUT		100	/* internal: owner never answered */
 
 /* Forwarded request kinds (EIO_MSG_REQ) and answers (EIO_MSG_REP). */
 #define EIO_FWD_POLL		1	/* GET landed elsewhere */
@@ -324,10 +349,19 @@ void	eio_wsref_free(struct eio_wsref *);
 /* eio_route.c */
 void	eio_http_error(struct http_request *, struct eio_server *, int,
 	    int);
+void	eio_http_error_reason(struct http_request *, struct eio_server *,
+	    const char *, int);
+void	eio_http_respond(struct http_request *, struct eio_server *, int,
+	    const char *, const void *, size_t);
 void	eio_http_cors(struct http_request *, struct eio_server *);
+void	eio_reqstate_free(struct http_request *);
+int	eio_ws_request_ok(struct http_request *);
 
 /* eio_ws.c */
+int	eio_ws_accept(struct http_request *, struct eio_server *,
+	    struct eio_session *, struct eio_relay *, int);
 void	eio_ws_flush(struct eio_wsref *);
+size_t	eio_ws_backlog(struct connection *);
 void	eio_ws_frame_in(struct eio_session *, struct eio_wsref *, u_int8_t,
 	    const u_int8_t *, size_t);
 
@@ -340,7 +374,9 @@ void	eio_worker_poll_deliver(struct eio_session *);
 void	eio_worker_ws_send(struct eio_wsref *);
 void	eio_worker_relay_frame(struct eio_relay *, u_int8_t,
 	    const void *, size_t);
+struct eio_relay *eio_worker_relay_new(struct eio_reqstate *);
 void	eio_worker_relay_gone(struct eio_relay *);
+void	eio_worker_reqfree(struct eio_reqstate *);
 #endif /* EIO_INTERNAL */
 
 #endif /* !EIO_H */
