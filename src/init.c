@@ -87,6 +87,7 @@ kore_worker_configure(void)
 	db_init();
 	auth_password_init();
 	chat_rate_init();
+	chat_socket_init();
 
 	/* A parked request whose client left is only freed when the loop
 	   wakes up (field guide §5): wake it at least once a second. */

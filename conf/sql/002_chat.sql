@@ -469,7 +469,8 @@ BEGIN
 		RETURN;
 	END IF;
 	INSERT INTO messages (content, file_url, member_id, channel_id)
-	    VALUES (p_content, p_file, mb.id, c.id) RETURNING * INTO x;
+	    VALUES (p_content, NULLIF(p_file, ''), mb.id, c.id)
+	    RETURNING * INTO x;
 	SELECT * INTO pr FROM profiles WHERE id = me;
 	RETURN QUERY SELECT 200, chat_message_json(x, mb, pr),
 	    'E chat:' || c.id || ':messages server:' || p_server;
@@ -654,7 +655,7 @@ BEGIN
 	SELECT string_agg('profile:' || m.profile_id, ',') INTO rooms
 	    FROM members m WHERE m.id IN (cv.member_one_id, cv.member_two_id);
 	INSERT INTO direct_messages (content, file_url, member_id,
-	    conversation_id) VALUES (p_content, p_file, mb.id, cv.id)
+	    conversation_id) VALUES (p_content, NULLIF(p_file, ''), mb.id, cv.id)
 	    RETURNING * INTO x;
 	SELECT * INTO pr FROM profiles WHERE id = me;
 	RETURN QUERY SELECT 200, chat_dm_json(x, mb, pr),
@@ -804,16 +805,83 @@ END $$;
 
 -- ------------------------------------------------------------ sockets
 
--- A socket's identity and the rooms it joins at connect, in one query:
--- one row per room ("profile:<id>" first), none when the session is
--- unknown or expired.
-CREATE FUNCTION chat_socket_rooms(th text)
-RETURNS TABLE (profile_id uuid, room text) LANGUAGE sql STABLE AS $$
-	WITH me AS (SELECT parley_session_profile(th) AS id)
-	SELECT me.id, 'profile:' || me.id FROM me WHERE me.id IS NOT NULL
-	UNION ALL
-	SELECT me.id, 'server:' || m.server_id FROM me
-	    JOIN members m ON m.profile_id = me.id
+-- Live sockets, for presence across workers and nodes: one row per
+-- connected socket, refreshed by its worker (node) every 30 s; rows of a
+-- worker that died stop being refreshed and stop counting after 90 s.
+CREATE TABLE chat_presence (
+	sid		text PRIMARY KEY,
+	profile_id	uuid NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+	node		text NOT NULL,
+	seen_at		timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX chat_presence_profile_idx ON chat_presence (profile_id);
+CREATE INDEX chat_presence_node_idx ON chat_presence (node);
+
+-- A socket connects: its profile, the rooms it joins ("profile:<id>" and
+-- "server:<id>" per membership), and whether it is the profile's first
+-- live socket (presence). No row when the session is unknown or expired.
+CREATE FUNCTION chat_socket_open(th text, p_sid text, p_node text)
+RETURNS TABLE (profile_id uuid, room text, first boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+	me	uuid := parley_session_profile(th);
+	f	boolean;
+BEGIN
+	IF me IS NULL THEN
+		RETURN;
+	END IF;
+	f := NOT EXISTS (SELECT 1 FROM chat_presence p WHERE p.profile_id = me
+	    AND p.seen_at > now() - interval '90 seconds');
+	INSERT INTO chat_presence (sid, profile_id, node)
+	    VALUES (p_sid, me, p_node)
+	    ON CONFLICT (sid) DO UPDATE SET seen_at = now();
+	RETURN QUERY SELECT me, 'profile:' || me, f
+	    UNION ALL
+	    SELECT me, 'server:' || m.server_id, f FROM members m
+	    WHERE m.profile_id = me;
+END $$;
+
+-- A socket is gone: (profile, last, rooms) where last says no other live
+-- socket of the profile remains and rooms lists its server rooms.
+CREATE FUNCTION chat_socket_close(p_sid text)
+RETURNS TABLE (profile_id uuid, last boolean, rooms text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	me	uuid;
+BEGIN
+	DELETE FROM chat_presence p WHERE p.sid = p_sid
+	    RETURNING p.profile_id INTO me;
+	IF me IS NULL THEN
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT me, NOT EXISTS (SELECT 1 FROM chat_presence p
+	    WHERE p.profile_id = me
+	    AND p.seen_at > now() - interval '90 seconds'),
+	    (SELECT string_agg('server:' || m.server_id, ',') FROM members m
+	    WHERE m.profile_id = me);
+END $$;
+
+-- The online profiles of a server the caller is a member of (else none).
+CREATE FUNCTION chat_presence_list(p_profile uuid, p_server uuid)
+RETURNS TABLE (st int, js json) LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN EXISTS (SELECT 1 FROM members m
+	    WHERE m.server_id = p_server AND m.profile_id = p_profile)
+	    THEN 200 ELSE 404 END,
+	    CASE WHEN EXISTS (SELECT 1 FROM members m
+	    WHERE m.server_id = p_server AND m.profile_id = p_profile)
+	    THEN COALESCE((SELECT json_agg(DISTINCT m.profile_id)
+		FROM members m JOIN chat_presence p
+		ON p.profile_id = m.profile_id
+		AND p.seen_at > now() - interval '90 seconds'
+		WHERE m.server_id = p_server), '[]'::json)
+	    ELSE parley_error('not_found', 'no such server') END
+$$;
+
+-- A worker's heartbeat: refresh its sockets, forget long-dead ones.
+CREATE FUNCTION chat_presence_touch(p_node text) RETURNS void
+LANGUAGE sql AS $$
+	UPDATE chat_presence SET seen_at = now() WHERE node = p_node;
+	DELETE FROM chat_presence WHERE seen_at < now() - interval '10 minutes';
 $$;
 
 -- The server of a channel the profile may read (typing), or no row.

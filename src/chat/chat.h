@@ -79,7 +79,10 @@ extern const struct db_op	chat_op_message_page;
 extern const struct db_op	chat_op_dm_post;
 extern const struct db_op	chat_op_dm_change;
 extern const struct db_op	chat_op_dm_page;
-extern const struct db_op	chat_op_socket_rooms;
+extern const struct db_op	chat_op_socket_open;
+extern const struct db_op	chat_op_socket_close;
+extern const struct db_op	chat_op_presence_list;
+extern const struct db_op	chat_op_presence_touch;
 extern const struct db_op	chat_op_channel_server;
 
 /* chat_live.c */

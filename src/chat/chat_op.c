@@ -46,14 +46,23 @@ CHAT_OP(dm_post, "SELECT * FROM chat_dm_post($1, $2, $3, $4)");
 CHAT_OP(dm_change, "SELECT * FROM chat_dm_change($1, $2, $3, $4, $5)");
 CHAT_OP(dm_page, "SELECT * FROM chat_dm_page($1, $2, $3, $4)");
 
-/* Rows (profile_id, room); used with db_call only. */
-const struct db_op chat_op_socket_rooms = {
-	.name = "socket_rooms",
-	.sql = "SELECT profile_id, room FROM chat_socket_rooms($1)",
-};
+/* The socket side; db_call only (no result callback). */
+#define CHAT_CALL(n, q)							\
+	const struct db_op chat_op_##n = {				\
+		.name = #n,						\
+		.sql = q,						\
+	}
 
-/* Rows (server_id); $1 profile, $2 channel; db_call only. */
-const struct db_op chat_op_channel_server = {
-	.name = "channel_server",
-	.sql = "SELECT server_id FROM chat_channel_server($1, $2)",
-};
+/* Rows (profile_id, room, first); $1 token hash, $2 sid, $3 node */
+CHAT_CALL(socket_open,
+    "SELECT profile_id, room, first FROM chat_socket_open($1, $2, $3)");
+/* Row (profile_id, last, rooms) or none; $1 sid */
+CHAT_CALL(socket_close,
+    "SELECT profile_id, last, rooms FROM chat_socket_close($1)");
+/* Row (status, body); $1 profile, $2 server */
+CHAT_CALL(presence_list, "SELECT st, js FROM chat_presence_list($1, $2)");
+/* $1 node */
+CHAT_CALL(presence_touch, "SELECT chat_presence_touch($1)");
+/* Rows (server_id); $1 profile, $2 channel */
+CHAT_CALL(channel_server,
+    "SELECT server_id FROM chat_channel_server($1, $2)");
