@@ -22,11 +22,12 @@
  *	chat:<channelId>:messages:update	edited/deleted message (message)
  *	chat:<conversationId>:messages		new direct message
  *	chat:<conversationId>:messages:update	edited/deleted direct message
- *	typing			{serverId, channelId, profileId, name}
- *	presence		{serverId, profileId, online} (true/false)
- *	server:update		{server} a server was renamed
+ *	typing			{serverId, channelId, profileId} (not to the sender)
+ *	presence		{profileId, online} to the profile's servers,
+ *				when its first socket connects / last leaves
+ *	server:update		server (no channels/members): edited
  *	server:delete		{serverId}
- *	channel:create|update|delete	{channel}
+ *	channel:create|update|delete	the channel
  *	member:join		{serverId, profileId}
  *	member:update		{serverId, memberId, role}
  *	member:kick		{serverId, memberId, profileId}
