@@ -95,6 +95,18 @@ test('bad input: ids, content, UTF-8, fileUrl', async () => {
   assert.equal(r.status, 400);
 });
 
+test('cookie sessions work; a cookie write from a foreign Origin is refused', async () => {
+  let r = await api(url, 'POST', `/api/socket/messages?serverId=${s1.id}&channelId=${ch}`,
+    { cookie: guest.cookie, body: { content: 'by cookie' }, headers: { origin: url } });
+  assert.equal(r.status, 200);
+  r = await api(url, 'POST', `/api/socket/messages?serverId=${s1.id}&channelId=${ch}`,
+    { cookie: guest.cookie, body: { content: 'csrf' }, headers: { origin: 'https://evil.example' } });
+  assert.equal(r.status, 403);
+  r = await api(url, 'GET', `/api/messages?channelId=${ch}`, { cookie: guest.cookie });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.items.some((m) => m.content === 'csrf'), false);
+});
+
 test('edit: author only, not once deleted; delete: author, ADMIN or MODERATOR, soft', async () => {
   const a = (await post(url, guest, s1, ch, 'guest says', { fileUrl: 'http://f.example/1' })).json;
   const b = (await post(url, owner, s1, ch, 'owner says')).json;

@@ -85,6 +85,31 @@ test('a channel message reaches the members, polling and WebSocket, on both work
   assert.equal(sa.io.engine.transport.name, 'polling');
 });
 
+test('sockets owned by both workers receive the same emit once each', async () => {
+  // The Engine.IO sid names its owner worker (2 hex digits first).
+  const extra = [];
+  const owners = () => new Set([sa, sb, sc, sd, ...extra].map((s) => s.io.engine.id.slice(0, 2)));
+  for (let i = 0; i < 12 && owners().size < 2; i++) {
+    extra.push(await sock(i % 2 ? B : D, { transports: i % 3 ? ['websocket'] : ['polling'] }));
+  }
+  assert.ok(owners().size >= 2, 'sockets on two workers');
+  const members = [sa, sb, sd, ...extra];
+  const counts = new Map(members.map((s) => [s, 0]));
+  const key = `chat:${ch1}:messages`;
+  const handlers = members.map((s) => {
+    const h = (m) => { if (m.content === 'to every worker') counts.set(s, counts.get(s) + 1); };
+    s.on(key, h);
+    return [s, h];
+  });
+  const r = await post(url, A, s1, ch1, 'to every worker');
+  assert.equal(r.status, 200);
+  await until(() => [...counts.values()].every((n) => n >= 1), 8000);
+  await sleep(200);
+  assert.ok([...counts.values()].every((n) => n === 1), 'exactly once each');
+  for (const [s, h] of handlers) s.off(key, h);
+  for (const s of extra) s.close();
+});
+
 test('edits and deletes emit :messages:update with the stored row', async () => {
   const m = (await post(url, B, s1, ch1, 'to be edited')).json;
   const q = `?serverId=${s1.id}&channelId=${ch1}`;
