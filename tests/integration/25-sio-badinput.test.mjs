@@ -109,6 +109,28 @@ describe("sio bad input", () => {
     c.close();
   });
 
+  test("the protocol suite's exact exchanges", async () => {
+    const c = await RawClient.connected(fx);
+    c.send("42[\"message\",1,\"2\",{\"3\":[true]}]");
+    assert.equal(await c.next(), "42[\"message-back\",1,\"2\",{\"3\":[true]}]");
+    c.send("42456[\"message-with-ack\",1,\"2\",{\"3\":[false]}]");
+    assert.equal(await c.next(), "43456[1,\"2\",{\"3\":[false]}]");
+    c.send("452-789[\"message-with-ack\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]");
+    c.send(Buffer.from([1, 2, 3]));
+    c.send(Buffer.from([4, 5, 6]));
+    assert.equal(await c.next(), "462-789[{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]");
+    assert.deepEqual([...(await c.next())], [1, 2, 3]);
+    assert.deepEqual([...(await c.next())], [4, 5, 6]);
+    c.send("40/custom,{\"token\":\"abc\"}");
+    assert.match(await c.next(), /^40\/custom,\{"sid":"[^"]+"\}$/);
+    assert.equal(await c.next(), "42/custom,[\"auth\",{\"token\":\"abc\"}]");
+    c.send("41/custom");
+    c.send("42[\"message\",\"message to main namespace\"]");
+    assert.equal(await c.next(), "42[\"message-back\",\"message to main namespace\"]");
+    c.send("42abc[\"message-with-ack\",1]");
+    assert.equal(await c.closesWithin(2000), true);
+  });
+
   test("no CONNECT within connectTimeout closes the session", async () => {
     const c = await RawClient.open(fx);
     const t0 = Date.now();
