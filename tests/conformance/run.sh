@@ -16,6 +16,7 @@ WORKERS=${WORKERS:-1}
 mods="eio"
 [ -d "$ROOT/src/util" ] && mods="$mods util"
 [ -d "$ROOT/src/sio" ] && [ -f "$ROOT/tests/conformance/src/fixture_sio.c" ] && mods="$mods sio"
+[ -d "$ROOT/src/bus" ] && [ -f "$ROOT/tests/conformance/src/fixture_sio.c" ] && mods="$mods bus"
 
 # shellcheck disable=SC2086
 so=$("$ROOT/kore.build" stage-fixture conformance \

@@ -21,7 +21,9 @@ let modulePath = process.env.SIO_FIXTURE_SO || null;
 
 function buildModule() {
   if (modulePath) return modulePath;
-  const out = execFileSync(path.join(ROOT, "tests/conformance/run.sh"), ["--build-only"], {
+  // Same lock as lib/eio_fixture.mjs: concurrent test files build once.
+  const out = execFileSync("flock", [path.join("/tmp", `parley-fixture-${process.getuid()}.lock`),
+    path.join(ROOT, "tests/conformance/run.sh"), "--build-only"], {
     cwd: ROOT,
     env: { ...process.env, ROOT },
     stdio: ["ignore", "pipe", "pipe"],

@@ -52,8 +52,8 @@ export async function spreadOverWorkers(fx, n, opts = {}) {
   const who = [];
   // Concurrent handshakes land on different workers far more often than
   // sequential ones (an idle worker wins every accept race).
-  for (let round = 0; round < 8; round++) {
-    const batch = await Promise.all([...Array(4)].map(() => connect(fx, opts)));
+  for (let round = 0; round < 12; round++) {
+    const batch = await Promise.all([...Array(6)].map(() => connect(fx, opts)));
     for (const s of batch) {
       socks.push(s);
       who.push(await s.timeout(3000).emitWithAck("whoami"));
