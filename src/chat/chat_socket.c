@@ -128,10 +128,20 @@ void
 chat_socket_init(void)
 {
 	struct sio_server	*srv;
+	const char		*env;
+	u_int32_t		 recovery;
 	char			 rnd[UTIL_TOKEN_LEN + 1];
 
 	srv = sio_server_create(&chat_eio);
-	sio_server_set_recovery(srv, CHAT_RECOVERY_MS);
+	/* Recovery for clients that opt in; PARLEY_RECOVERY_MS=0 turns it
+	   off. Caveat: a session saved at disconnect keeps the rooms it had
+	   (sio's saved sessions do not follow adapter-wide room leaves), so
+	   a member kicked while disconnected who recovers within the window
+	   is replayed what its old rooms got meanwhile. */
+	recovery = CHAT_RECOVERY_MS;
+	if ((env = getenv("PARLEY_RECOVERY_MS")) != NULL)
+		recovery = (u_int32_t)strtoul(env, NULL, 10);
+	sio_server_set_recovery(srv, recovery);
 	chat_nsp = sio_nsp_find(srv, "/");
 	sio_nsp_use(chat_nsp, on_middleware);
 	sio_nsp_on_connection(chat_nsp, on_connection);
