@@ -187,9 +187,10 @@ test('direct messages reach the two members only', async () => {
   assert.equal(r.status, 200);
   assert.deepEqual(await wb, r.json);
   assert.deepEqual(await wd, r.json);
+  const wr = once(sb, key, 8000, (m) => m.content === 'reply');
   const ack = await emitAck(sd, 'dm:send', { conversationId: conv.id, content: 'reply' });
   assert.equal(ack.ok, true);
-  await once(sb, key, 8000, (m) => m.id === ack.message.id);
+  assert.equal((await wr).id, ack.message.id);
   const uw = once(sb, `${key}:update`, 8000);
   const del = await emitAck(sd, 'dm:delete', { conversationId: conv.id, messageId: ack.message.id });
   assert.equal(del.ok, true);
