@@ -85,6 +85,7 @@ extern const struct db_op	chat_op_socket_close;
 extern const struct db_op	chat_op_presence_list;
 extern const struct db_op	chat_op_presence_touch;
 extern const struct db_op	chat_op_channel_server;
+extern const struct db_op	chat_op_member_check;
 
 /* chat_live.c */
 void	chat_live_set(const struct chat_live_ops *);

@@ -15,11 +15,32 @@
 #include <string.h>
 
 #include "chat/chat.h"
+#include "util/util.h"
 
 #define LIVE_ROOMS_MAX		8
+#define LIVE_REPEAT_MS		2000	/* room ops run again after this */
+
+/*
+ * A membership change on live sockets, checked again later: a socket
+ * whose connect query read the memberships just before the change and
+ * joined its rooms just after the room operation went by would otherwise
+ * keep the old state until it reconnects. LIVE_REPEAT_MS later the
+ * membership is read again and the profile's sockets join or leave the
+ * server room accordingly (idempotent, and right whatever happened in
+ * between). A deleted server's room is simply emptied again.
+ */
+struct live_repeat {
+	int	join;
+	char	*sel;
+	char	*room;
+};
 
 static void	live_done(struct db_request *);
 static void	live_line(char *, const char *, size_t);
+static void	live_repeat(void *, u_int64_t);
+static void	live_schedule(int, const char *, const char *);
+static void	live_checked(struct db_call *, int);
+static void	live_repeat_free(struct live_repeat *);
 
 static const struct chat_live_ops	*live_ops;
 
@@ -127,10 +148,12 @@ live_line(char *line, const char *body, size_t len)
 
 	if (strcmp(op, "J") == 0) {
 		live_ops->join(a, b);
+		live_schedule(1, a, b);
 		return;
 	}
 	if (strcmp(op, "L") == 0) {
 		live_ops->leave(a, b);
+		live_schedule(0, a, b);
 		return;
 	}
 	if (strcmp(op, "E") != 0 && strcmp(op, "P") != 0)
@@ -159,4 +182,61 @@ live_line(char *line, const char *body, size_t len)
 
 bad:
 	kore_log(LOG_ERR, "chat: bad live instruction '%s'", line);
+}
+
+static void
+live_schedule(int join, const char *sel, const char *room)
+{
+	struct live_repeat	*r;
+
+	r = kore_calloc(1, sizeof(*r));
+	r->join = join;
+	r->sel = kore_strdup(sel);
+	r->room = kore_strdup(room);
+	(void)kore_timer_add(live_repeat, LIVE_REPEAT_MS, r, KORE_TIMER_ONESHOT);
+}
+
+static void
+live_repeat(void *arg, u_int64_t now)
+{
+	struct live_repeat	*r = arg;
+	struct db_call		*call;
+
+	if (live_ops == NULL)
+		goto done;
+	if (strncmp(r->sel, "profile:", 8) == 0 &&
+	    strncmp(r->room, "server:", 7) == 0 &&
+	    util_uuid_valid(r->sel + 8) && util_uuid_valid(r->room + 7)) {
+		call = db_call_create(&chat_op_member_check, live_checked, r);
+		db_call_param_str(call, r->sel + 8);
+		db_call_param_str(call, r->room + 7);
+		db_call_run(call);
+		return;
+	}
+	if (!r->join)
+		live_ops->leave(r->sel, r->room);
+done:
+	live_repeat_free(r);
+}
+
+static void
+live_checked(struct db_call *call, int ok)
+{
+	struct live_repeat	*r = call->arg;
+
+	if (ok && db_call_ntuples(call) == 1 && live_ops != NULL) {
+		if (db_call_value(call, 0, 0)[0] == 't')
+			live_ops->join(r->sel, r->room);
+		else
+			live_ops->leave(r->sel, r->room);
+	}
+	live_repeat_free(r);
+}
+
+static void
+live_repeat_free(struct live_repeat *r)
+{
+	kore_free(r->sel);
+	kore_free(r->room);
+	kore_free(r);
 }

@@ -63,6 +63,9 @@ CHAT_CALL(socket_close,
 CHAT_CALL(presence_list, "SELECT st, js FROM chat_presence_list($1, $2)");
 /* $1 node */
 CHAT_CALL(presence_touch, "SELECT chat_presence_touch($1)");
+/* Row (bool): is $1 (profile) a member of $2 (server)? */
+CHAT_CALL(member_check, "SELECT EXISTS (SELECT 1 FROM members "
+    "WHERE profile_id = $1 AND server_id = $2)");
 /* Rows (server_id); $1 profile, $2 channel */
 CHAT_CALL(channel_server,
     "SELECT server_id FROM chat_channel_server($1, $2)");

@@ -231,6 +231,29 @@ test('joining by invite, leaving and being kicked take effect on live sockets at
   assert.equal(seEvents.filter((e) => e.args[0]?.content === 'after E left').length, 0);
 });
 
+test('a kick racing with sockets that are connecting still settles: none of them hears the server', async () => {
+  const G = await signup(url, { name: 'G' });
+  const full = await join(url, G, s1);
+  // sockets connecting while the kick commits: some read the membership
+  // before it, and join their rooms after the room leave went by
+  const conns = [];
+  let kick;
+  for (let i = 0; i < 24; i++) {
+    conns.push(connect(url, { token: G.token, transports: i % 2 ? ['websocket'] : ['polling'] })
+      .then((s) => { opened.push(s); return s; }));
+    if (i === 8) kick = api(url, 'DELETE', `/api/members/${memberOf(full, G).id}?serverId=${s1.id}`, { token: A.token });
+    await sleep(2);
+  }
+  assert.equal((await kick).status, 200);
+  const gs = await Promise.all(conns);
+  const heard = gs.map((s) => recorder(s));
+  await sleep(2600); // the membership is checked again 2 s after a change
+  await postSeen(A, 'after the racing kick', [sa, sb]);
+  await sleep(300);
+  for (const h of heard) assert.equal(h.filter((e) => e.event.startsWith(`chat:${ch1}`)).length, 0);
+  for (const s of gs) s.close();
+});
+
 test('creating, deleting channels and servers updates live sockets', async () => {
   const cw = once(sb, 'channel:create', 8000);
   const r = await api(url, 'POST', `/api/channels?serverId=${s1.id}`, { token: A.token, body: { name: 'extra' } });
