@@ -626,6 +626,7 @@ sio_socket_set_udata(struct sio_socket *s, void *udata)
 	s->udata = udata;
 }
 
+/* The application data pointer set with sio_socket_set_udata(). */
 void *
 sio_socket_udata(struct sio_socket *s)
 {
