@@ -55,6 +55,7 @@ struct eio_config;
 #define SIO_RECOVERY_WINDOW	120000		/* ms, maxDisconnectionDuration */
 #define SIO_REPLAY_MAX_PACKETS	20000		/* per namespace and worker */
 #define SIO_REPLAY_MAX_BYTES	(16 * 1024 * 1024)
+#define SIO_SAVED_MAX		100000		/* saved sessions per nsp */
 
 /* One binary attachment; the bytes are borrowed unless said otherwise. */
 struct sio_bin {
@@ -296,6 +297,7 @@ struct sio_nsp {
 	size_t			replay_count;
 	size_t			replay_bytes;
 	TAILQ_HEAD(, sio_saved)	saved;		/* oldest first */
+	size_t			nsaved;
 };
 
 struct sio_server {

@@ -118,6 +118,13 @@ sio_recover_save(struct sio_nsp *nsp, const char *sid, const char *pid,
 	size_t			bytes;
 
 	sio_recover_drop(nsp, pid);
+	/* Bounded: under a reconnect storm the oldest sessions go first. */
+	while (nsp->nsaved >= SIO_SAVED_MAX &&
+	    (sv = TAILQ_FIRST(&nsp->saved)) != NULL) {
+		TAILQ_REMOVE(&nsp->saved, sv, list);
+		nsp->nsaved--;
+		sio_recover_saved_free(sv);
+	}
 	sv = kore_calloc(1, sizeof(*sv));
 	(void)kore_strlcpy(sv->sid, sid, sizeof(sv->sid));
 	(void)kore_strlcpy(sv->pid, pid, sizeof(sv->pid));
@@ -126,6 +133,7 @@ sio_recover_save(struct sio_nsp *nsp, const char *sid, const char *pid,
 	sv->rooms = strv_copy(rooms, nrooms, &bytes);
 	sv->nrooms = nrooms;
 	TAILQ_INSERT_TAIL(&nsp->saved, sv, list);
+	nsp->nsaved++;
 }
 
 /*
@@ -144,6 +152,7 @@ sio_recover_take(struct sio_nsp *nsp, const char *pid)
 	if (sv == NULL)
 		return (NULL);
 	TAILQ_REMOVE(&nsp->saved, sv, list);
+	nsp->nsaved--;
 	if (sv->expires < kore_time_ms()) {
 		sio_recover_saved_free(sv);
 		return (NULL);
@@ -151,6 +160,7 @@ sio_recover_take(struct sio_nsp *nsp, const char *pid)
 	return (sv);
 }
 
+/* Free a saved session taken with sio_recover_take(). */
 void
 sio_recover_saved_free(struct sio_saved *sv)
 {
@@ -180,6 +190,7 @@ sio_recover_purge(struct sio_nsp *nsp, u_int64_t now)
 		replay_free(nsp, r);
 	while ((sv = TAILQ_FIRST(&nsp->saved)) != NULL && sv->expires < now) {
 		TAILQ_REMOVE(&nsp->saved, sv, list);
+		nsp->nsaved--;
 		sio_recover_saved_free(sv);
 	}
 }

@@ -372,6 +372,7 @@ sio_next(struct sio_socket *s, const char *reason, const char *data_json)
 	if (reason != NULL) {
 		socket_connect_error(c, s->nsp->name, reason, data_json);
 		s->state = SIO_SOCK_CLOSED;
+		sio_room_del_all(&s->nsp->rooms, &s->rooms);
 		TAILQ_REMOVE(&c->sockets, s, client_list);
 		s->client = NULL;
 		sio_socket_unref(s);		/* the client's list */
@@ -626,6 +627,7 @@ sio_socket_set_udata(struct sio_socket *s, void *udata)
 	s->udata = udata;
 }
 
+/* The application data pointer set with sio_socket_set_udata(). */
 void *
 sio_socket_udata(struct sio_socket *s)
 {
@@ -727,6 +729,8 @@ sio_socket_close(struct sio_socket *s, const char *reason,
 		}
 	}
 
+	/* A socket refused or dropped before connecting leaves its rooms. */
+	sio_room_del_all(&nsp->rooms, &s->rooms);
 	s->client = NULL;
 	sio_socket_unref(s);			/* the client's list */
 }
@@ -841,13 +845,15 @@ sio_socket_emit_ack(struct sio_socket *s, const char *event,
 
 /*
  * Join room on this worker (a socket is always in the room named by its
- * id). KORE_RESULT_ERROR when the socket is not connected or already in
+ * id). Allowed from a middleware too: the socket is then in its rooms
+ * from the moment it connects (emits reach connected sockets only).
+ * KORE_RESULT_ERROR when the socket is closed or already in
  * SIO_SOCKET_ROOMS_MAX rooms.
  */
 int
 sio_socket_join(struct sio_socket *s, const char *room)
 {
-	if (s->state != SIO_SOCK_CONNECTED)
+	if (s->state == SIO_SOCK_CLOSED)
 		return (KORE_RESULT_ERROR);
 	return (sio_room_add(&s->nsp->rooms, &s->rooms, s, room));
 }
@@ -856,7 +862,7 @@ sio_socket_join(struct sio_socket *s, const char *room)
 void
 sio_socket_leave(struct sio_socket *s, const char *room)
 {
-	if (s->state != SIO_SOCK_CONNECTED)
+	if (s->state == SIO_SOCK_CLOSED)
 		return;
 	(void)sio_room_del(&s->nsp->rooms, &s->rooms, room);
 }

@@ -89,6 +89,29 @@ for (const workers of [1, 2]) {
       }
     });
 
+    test("a large binary room emit crosses workers intact", async () => {
+      const [socks] = await spreadOverWorkers(fx, 4, { transports: ["websocket"] });
+      try {
+        for (const s of socks) await s.timeout(3000).emitWithAck("join", "big");
+        const text = "é".repeat(150000);                    // 300 KB of UTF-8
+        const bin = Buffer.alloc(200000, 7);
+        // emit-to carries no binary; message (echo) does: use both paths.
+        await socks[0].timeout(5000).emitWithAck("emit-to", { rooms: ["big"], event: "big", args: [text, { n: 1 }] });
+        const echo = new Promise((resolve) => socks[1].once("message-back", (...a) => resolve(a)));
+        socks[1].emit("message", bin);
+        for (let i = 0; i < 100 && socks.some((s) => count(s, "big") < 1); i++) await sleep(50);
+        for (const s of socks) {
+          assert.equal(count(s, "big"), 1);
+          assert.equal(s.received.get("big")[0][0], text);
+          assert.deepEqual(s.received.get("big")[0][1], { n: 1 });
+        }
+        const [back] = await echo;
+        assert.ok(Buffer.isBuffer(back) && back.length === 200000 && back.every((b) => b === 7));
+      } finally {
+        socks.forEach((s) => s.close());
+      }
+    });
+
     test("adapter-wide socketsJoin / socketsLeave / disconnectSockets", async () => {
       const [socks] = await spreadOverWorkers(fx, 4, { transports: ["websocket"] });
       const [a, b, c] = socks;

@@ -50,6 +50,16 @@ for (const workers of [1, 2]) {
       try {
         assert.deepEqual(s.authPayload, { token: "letmein" });
         assert.equal(await s.timeout(3000).emitWithAck("message-with-ack", "in"), "in");
+        // The middleware joined "vip" before the socket connected.
+        assert.equal(await s.timeout(3000).emitWithAck("in", "vip"), true);
+        const got = new Promise((resolve) => s.once("vip-news", resolve));
+        await s.timeout(3000).emitWithAck("emit-to", { rooms: ["vip"], event: "vip-news", args: [1] });
+        assert.equal(await got, 1);
+        // Refused sockets left the room they joined in the middleware: an
+        // emit to it must not touch the freed socket (the server lives on).
+        await refused(fx, "/private", { transports: ["websocket"] });
+        await s.timeout(3000).emitWithAck("emit-to", { rooms: ["refused"], event: "nobody", args: [] });
+        await s.timeout(3000).emitWithAck("emit-to", { rooms: ["vip"], except: ["refused"], event: "still", args: [] });
       } finally {
         s.close();
       }

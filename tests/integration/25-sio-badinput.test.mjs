@@ -42,7 +42,7 @@ const CLOSING = [
 
 describe("sio bad input", () => {
   let fx;
-  before(async () => { fx = await startFixture({ workers: 2 }); });
+  before(async () => { fx = await startFixture({ workers: 2, conformanceHeartbeat: true }); });
   after(async () => { await fx.stop(); });
 
   for (const [name, packets, reason] of CLOSING) {
@@ -166,7 +166,7 @@ describe("sio bad input", () => {
 
   test("the server lives on", async () => {
     assert.equal(fx.alive(), true);
-    const s = await connect(fx, { transports: ["polling", "websocket"] });
+    const s = await connect(fx, { transports: ["websocket"] });
     assert.equal(await s.timeout(3000).emitWithAck("message-with-ack", "alive"), "alive");
     s.close();
     assert.doesNotMatch(fx.log(), /sanitizer|SIGSEGV|fatal|worker .* exited/i);

@@ -23,11 +23,14 @@
  *	disconnect-me close	server-side disconnect (close: whole session)
  *	flood n size		n events of size bytes (slow consumer test)
  * Namespace "/private": an async middleware (decides 20 ms later) admits
- * auth {"token":"letmein"} and refuses others with "not allowed" and data
- * {"code":"E_AUTH"}.
+ * auth {"token":"letmein"} (joining room "vip" before it connects) and
+ * refuses others with "not allowed" and data {"code":"E_AUTH"}.
  * SIO_FIXTURE_RECOVERY=<ms> in the environment turns on connection-state
  * recovery with that window (off by default, as the suites want).
- * SIO_FIXTURE_MAX_QUEUE=<bytes> overrides the per-session send queue.
+ * SIO_FIXTURE_MAX_QUEUE=<bytes> overrides the per-session send queue;
+ * SIO_FIXTURE_PING_INTERVAL / SIO_FIXTURE_PING_TIMEOUT=<ms> override the
+ * heartbeat (the integration tests relax it: 300/200 ms kills polling
+ * sessions when a shared machine stalls a process for 200 ms).
  */
 #include <sys/types.h>
 
@@ -93,6 +96,10 @@ fixture_sio_init(void)
 
 	if ((env = getenv("SIO_FIXTURE_MAX_QUEUE")) != NULL)
 		sio_config.max_queue = (size_t)strtoull(env, NULL, 10);
+	if ((env = getenv("SIO_FIXTURE_PING_INTERVAL")) != NULL)
+		sio_config.ping_interval = (u_int32_t)strtoul(env, NULL, 10);
+	if ((env = getenv("SIO_FIXTURE_PING_TIMEOUT")) != NULL)
+		sio_config.ping_timeout = (u_int32_t)strtoul(env, NULL, 10);
 
 	srv = sio_server_create(&sio_config);
 	sio_server_set_connect_timeout(srv, 1000);
@@ -425,8 +432,12 @@ private_decide(void *arg, u_int64_t now)
 
 	token = json_string_value(json_object_get(sio_socket_auth(s),
 	    "token"));
-	if (token != NULL && strcmp(token, "letmein") == 0)
+	if (token != NULL && strcmp(token, "letmein") == 0) {
+		/* Rooms joined here hold from the moment it connects. */
+		(void)sio_socket_join(s, "vip");
 		sio_next(s, NULL, NULL);
-	else
+	} else {
+		(void)sio_socket_join(s, "refused");
 		sio_next(s, "not allowed", "{\"code\":\"E_AUTH\"}");
+	}
 }

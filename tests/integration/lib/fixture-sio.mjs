@@ -8,7 +8,7 @@
 // The module is built once per test process with
 // tests/conformance/run.sh --build-only (or taken from $SIO_FIXTURE_SO).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -61,7 +61,13 @@ function waitPort(port, ms) {
   });
 }
 
-export async function startFixture({ workers = 1, env = {} } = {}) {
+// The conformance heartbeat (300/200 ms) is kept only with
+// conformanceHeartbeat: true; otherwise /socket.io/ pings every second and
+// waits 5 s, so that a loaded machine does not time sessions out.
+export async function startFixture({ workers = 1, env = {}, conformanceHeartbeat = false } = {}) {
+  if (!conformanceHeartbeat) {
+    env = { SIO_FIXTURE_PING_INTERVAL: "1000", SIO_FIXTURE_PING_TIMEOUT: "5000", ...env };
+  }
   const so = buildModule();
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), "sio-fixture-"));
@@ -93,7 +99,13 @@ export async function startFixture({ workers = 1, env = {} } = {}) {
     url: `http://127.0.0.1:${port}`,
     log: () => output,
     alive: () => !exited,
+    logFile: path.join(ROOT, "var", "run", `sio-fixture-${port}.log`),
     async stop() {
+      // Keep the server's output for post-mortems (var/ is ignored).
+      try {
+        mkdirSync(path.join(ROOT, "var", "run"), { recursive: true });
+        writeFileSync(path.join(ROOT, "var", "run", `sio-fixture-${port}.log`), output);
+      } catch { /* best effort */ }
       if (exited) return exit;
       try { process.kill(child.pid, "SIGTERM"); } catch { /* gone */ }
       const t = setTimeout(() => { try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } }, 5000);
