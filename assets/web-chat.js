@@ -21,6 +21,12 @@ const TYPING_SHOW_MS = 3500;
 const byTime = (a, b) => (a.createdAt < b.createdAt ? -1 :
     a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+// An image that does not load leaves only its link (already in the text).
+function brokenToText(img) {
+	img.addEventListener("error", () => img.parentElement?.remove());
+	return img;
+}
+
 export class ChatView {
 	// opts: {kind: "channel"|"conversation", id, serverId, me: member,
 	//        profile, title, placeholder, emptyText, resolveMember(id)}
@@ -154,6 +160,7 @@ export class ChatView {
 			// Keep what the user sees in place: measure from the bottom.
 			const fromBottom = sc.scrollHeight - sc.scrollTop;
 			this.nextCursor = page?.nextCursor ?? null;
+			this.loadingOlder = false;
 			this.mergeItems(page?.items || [], false);
 			sc.scrollTop = sc.scrollHeight - fromBottom;
 			return true;
@@ -161,9 +168,11 @@ export class ChatView {
 			toast("Could not load older messages: " + e.message, "error");
 			return false;
 		} finally {
-			this.loadingOlder = false;
-			if (!this.disposed)
-				this.paintTop();
+			if (this.loadingOlder) {
+				this.loadingOlder = false;
+				if (!this.disposed)
+					this.paintTop();
+			}
 		}
 	}
 
@@ -366,17 +375,17 @@ export class ChatView {
 			for (const src of images.slice(0, 4)) {
 				body.appendChild(h("a", {class: "image", href: src,
 				    target: "_blank", rel: "noopener noreferrer nofollow"},
-				    h("img", {src, alt: "Image posted by " + name,
-				    loading: "lazy", referrerpolicy: "no-referrer"})));
+				    brokenToText(h("img", {src, alt: "Image posted by " + name,
+				    loading: "lazy", referrerpolicy: "no-referrer"}))));
 			}
 		}
 		const actions = h("div", {class: "msg-actions"},
 		    can.edit ? h("button", {type: "button", class: "icon-btn",
 		    "aria-label": "Edit message", title: "Edit",
-		    onclick: () => this.edit(m.id)}, "✎") : null,
+		    onclick: () => this.edit(m.id)}, "Edit") : null,
 		    can.del ? h("button", {type: "button", class: "icon-btn",
 		    "aria-label": "Delete message", title: "Delete",
-		    onclick: () => this.remove(m.id)}, "🗑") : null);
+		    onclick: () => this.remove(m.id)}, "Delete") : null);
 		return h("li", {class: "msg" + (m.deleted ? " is-deleted" : ""),
 		    dataset: {id: m.id}}, avatar(profile), body, actions);
 	}
@@ -388,26 +397,27 @@ export class ChatView {
 		t.style.height = Math.min(t.scrollHeight, 200) + "px";
 	}
 
-	async send() {
+	// Enter takes the text at once and clears the box; messages go out one
+	// after the other, in the order they were typed.
+	send() {
 		const content = this.input.value.trim();
-		if (!content || this.sending)
+		if (!content)
 			return;
-		this.sending = true;
 		this.sendErr.textContent = "";
 		this.input.value = "";
 		this.autosize(this.input);
-		try {
-			const m = await api("POST", this.ep.post(), {content});
-			this.upsert(m, false);
-			this.scrollToBottom();
-		} catch (e) {
-			if (!this.input.value)
-				this.input.value = content;
-			this.sendErr.textContent = "Not sent: " + e.message +
-			    " Your text is kept; press Enter to try again.";
-		} finally {
-			this.sending = false;
-		}
+		this.outbox = (this.outbox || Promise.resolve()).then(async () => {
+			try {
+				const m = await api("POST", this.ep.post(), {content});
+				this.upsert(m, false);
+				this.scrollToBottom();
+			} catch (e) {
+				if (!this.input.value)
+					this.input.value = content;
+				this.sendErr.textContent = "Not sent: " + e.message +
+				    " Your text is kept; press Enter to try again.";
+			}
+		});
 	}
 
 	typing() {

@@ -107,7 +107,7 @@ export function sidebar(ctx) {
 	    onclick: () => renameChannel(ctx, c)}, "✎"),
 	    h("button", {type: "button", class: "icon-btn",
 	    "aria-label": "Delete channel " + c.name, title: "Delete",
-	    onclick: () => deleteChannel(ctx, c)}, "🗑")) : null);
+	    onclick: () => deleteChannel(ctx, c)}, "✕")) : null);
 
 	const menu = h("div", {class: "server-menu"},
 	    h("button", {type: "button", class: "btn btn-small",

@@ -69,7 +69,12 @@ async function waitReady(base, child, log) {
 }
 
 // Start parley; returns {base, stop(), log}.
+// PARLEY_BROWSER_BASE=https://127.0.0.1:8888 runs the tests against a
+// server that is already up (./kore.build run) instead.
 export async function startParley({workers = 2, tls = true} = {}) {
+	if (process.env.PARLEY_BROWSER_BASE)
+		return {base: process.env.PARLEY_BROWSER_BASE.replace(/\/$/, ""),
+		    stop: async () => {}, log: null};
 	const harness = join(ROOT, "tests", "integration", "lib", "server.mjs");
 	if (existsSync(harness) && !process.env.PARLEY_BROWSER_LOCAL) {
 		const m = await import(harness);
