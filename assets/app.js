@@ -134,7 +134,7 @@ function shell(view) {
 	    badge,
 	    h("button", {type: "button", class: "icon-btn only-narrow",
 	    "aria-label": "Show members", onclick: () =>
-	    document.body.classList.toggle("members-open")}, "👥"));
+	    document.body.classList.toggle("members-open")}, "Members"));
 	const chat = new ChatView({kind: view.kind, id: view.id,
 	    serverId: server.id, me, profile, title: view.kind === "channel" ?
 	    "#" + view.title : view.title,
@@ -143,7 +143,8 @@ function shell(view) {
 	    emptyText: view.kind === "channel" ?
 	    "No messages in #" + view.title + " yet. Say hello below!" :
 	    "This is the start of your conversation with " + view.title + ".",
-	    resolveMember: (id) => state.server?.members.find((m) => m.id === id)});
+	    resolveMember: (id) => state.server?.members.find((m) => m.id === id),
+	    onUnknownMember: () => reloadSoon()});
 	const main = h("main", {class: "main"}, head, chat.root);
 	state.parts = {
 		rail: serversRail({servers: state.servers, currentId: server.id,
@@ -209,6 +210,27 @@ async function reloadServer() {
 	state.parts.ctx = ctx;
 }
 
+// Members and channels change under us (joins, kicks, new channels): look
+// again when a stranger speaks or comes online, when the tab is shown, and
+// every minute.
+let reloadTimer = null;
+function reloadSoon() {
+	if (reloadTimer)
+		return;
+	reloadTimer = setTimeout(() => {
+		reloadTimer = null;
+		reloadServer().catch(() => {});
+	}, 300);
+}
+document.addEventListener("visibilitychange", () => {
+	if (document.visibilityState === "visible")
+		reloadSoon();
+});
+setInterval(() => {
+	if (document.visibilityState === "visible")
+		reloadSoon();
+}, 60000);
+
 function repaintMembers() {
 	if (!state.parts)
 		return;
@@ -235,6 +257,8 @@ function onPresence(event, p) {
 		const id = p.profileId || p.profile?.id;
 		if (!id)
 			return;
+		if (state.server && !state.server.members.some((m) => m.profileId === id))
+			reloadSoon();
 		const on = event.endsWith(":offline") ? false :
 		    event.endsWith(":online") ? true :
 		    p.status ? p.status === "online" : !!p.online;
@@ -248,8 +272,11 @@ function onPresence(event, p) {
 
 function ensureLive() {
 	liveStart();
-	if (!state.presenceOff)
-		state.presenceOff = liveOnPrefix("presence", onPresence);
+	if (!state.presenceOff) {
+		const a = liveOnPrefix("presence", onPresence);
+		const b = onLive(() => repaintMembers());
+		state.presenceOff = () => { a(); b(); };
+	}
 }
 
 // ------------------------------------------------------------ router

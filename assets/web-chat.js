@@ -320,6 +320,8 @@ export class ChatView {
 		const next = this.order[lo + 1];
 		this.list.insertBefore(li, next ? this.nodes.get(next.id) : null);
 		this.clearTyper(m.member?.profile?.name);
+		if (m.memberId && !this.o.resolveMember?.(m.memberId))
+			this.o.onUnknownMember?.(m.memberId);
 		if (!quiet) {
 			this.paintTop();
 			if (stick)

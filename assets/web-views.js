@@ -2,6 +2,7 @@
 // rail, the channel list, the members panel. They render from the state
 // the app passes in and call back into it; none keeps state of its own.
 import { Api } from "/web-api.js";
+import { isLive } from "/web-live.js";
 import { h, replace, avatar, initials, safeUrl, dialog, toast } from "/web-dom.js";
 
 // ------------------------------------------------------------ auth
@@ -282,7 +283,7 @@ export function membersPanel(ctx) {
 	});
 	const row = (m) => {
 		const self = m.profileId === profile.id;
-		const on = online.has(m.profileId) || self && online.size > 0;
+		const on = online.has(m.profileId) || self && isLive();
 		return h("li", {class: "member" + (m.id === dmMemberId ? " active" : ""),
 		    dataset: {memberId: m.id}},
 		    h("span", {class: "presence-wrap"}, avatar(m.profile, "sm"),
@@ -296,7 +297,7 @@ export function membersPanel(ctx) {
 		    !self ? h("a", {class: "icon-btn", href: "/servers/" + server.id +
 		    "/conversations/" + m.id, "data-link": "",
 		    "aria-label": "Message " + (m.profile?.name || "member"),
-		    title: "Direct message"}, "💬") : null,
+		    title: "Direct message"}, "Message") : null,
 		    isOwner && !self ? memberTools(ctx, m) : null);
 	};
 	return h("aside", {class: "members", "aria-label": "Members"},

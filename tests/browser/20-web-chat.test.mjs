@@ -258,3 +258,29 @@ test("a link and an image URL are rendered safely", async (t) => guard(t, async 
 	assert.deepEqual(links, [{href: "https://example.org/a?b=1",
 	    rel: "noopener noreferrer nofollow", text: "https://example.org/a?b=1"}]);
 }));
+
+test("direct messages between two members, live both ways", async (t) => guard(t, async () => {
+	// Bob speaks up in #general; Alice's member list learns about him.
+	await say(bob, "hi, Bob here " + uniq);
+	await item(alice, "hi, Bob here " + uniq).waitFor({timeout: 2000});
+	await alice.page.getByRole("complementary", {name: "Members"})
+	    .getByRole("link", {name: "Message Bob"}).click();
+	await alice.page.waitForURL(/\/servers\/[^/]+\/conversations\/[^/]+$/);
+	await alice.page.getByRole("heading", {name: "Bob"}).waitFor();
+	const posted = alice.page.waitForResponse((r) =>
+	    r.url().includes("/api/socket/direct-messages") && r.request().method() === "POST");
+	await box(alice).fill("psst " + uniq);
+	await box(alice).press("Enter");
+	assert.equal((await posted).status(), 200);
+	await item(alice, "psst " + uniq).waitFor();
+
+	await bob.page.getByRole("complementary", {name: "Members"})
+	    .getByRole("link", {name: "Message Alice"}).click();
+	await bob.page.getByRole("heading", {name: "Alice"}).waitFor();
+	await item(bob, "psst " + uniq).waitFor({timeout: 2000});
+	await box(bob).fill("got it " + uniq);
+	await box(bob).press("Enter");
+	await item(alice, "got it " + uniq).waitFor({timeout: 2000});
+	// The channel's messages are not in the conversation.
+	assert.equal(await item(alice, "hello from alice").count(), 0);
+}));
