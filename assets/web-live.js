@@ -22,7 +22,14 @@ export function liveStart() {
 	});
 	socket.on("connect", () => setConnected(true));
 	socket.on("disconnect", () => setConnected(false));
-	socket.on("connect_error", () => setConnected(false));
+	socket.on("connect_error", () => {
+		setConnected(false);
+		// A refusal by the server (CONNECT_ERROR) stops the client's own
+		// reconnection; the chat polls meanwhile, and we ask again later.
+		const s = socket;
+		if (s && !s.active)
+			setTimeout(() => { if (socket === s && !s.connected) s.connect(); }, 5000);
+	});
 	return socket;
 }
 

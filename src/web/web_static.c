@@ -12,6 +12,7 @@
 #include <kore/http.h>
 
 #include <string.h>
+#include <strings.h>
 
 #include "assets.h"
 #include "web/web.h"
@@ -38,11 +39,19 @@ struct web_file {
 	const u_int8_t		*data;		/* asset bytes (NUL after end) */
 	const u_int32_t		*len;		/* asset length, NUL excluded */
 	const char		**etag;		/* "\"<sha256 hex>\"" */
+	const u_int8_t		*gz;		/* gzip twin (NAME.gz), or NULL */
+	const u_int32_t		*gz_len;
+	const char		**gz_etag;	/* the twin's own digest */
 	const char		*type;		/* content-type */
 };
 
+/* A text file with its gzip twin, and a file served as is. */
 #define WEB_FILE(p, n, t)						\
-	{ p, asset_##n, &asset_len_##n, &asset_sha256_##n, t }
+	{ p, asset_##n, &asset_len_##n, &asset_sha256_##n,		\
+	    asset_##n##_gz, &asset_len_##n##_gz, &asset_sha256_##n##_gz, t }
+#define WEB_FILE_RAW(p, n, t)						\
+	{ p, asset_##n, &asset_len_##n, &asset_sha256_##n,		\
+	    NULL, NULL, NULL, t }
 
 #define WEB_JS		"text/javascript; charset=utf-8"
 
@@ -57,12 +66,13 @@ static const struct web_file	web_files[] = {
 	WEB_FILE("/web-views.js", web_views_js, WEB_JS),
 	WEB_FILE("/favicon.svg", favicon_svg, "image/svg+xml"),
 	WEB_FILE("/vendor-socketio.js", vendor_socketio_js, WEB_JS),
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct web_file	*web_lookup(const char *);
 static int	web_versioned(struct http_request *, const struct web_file *);
 static int	web_not_modified(struct http_request *, const char *);
+static int	web_accepts_gzip(struct http_request *);
 static void	web_common_headers(struct http_request *);
 static int	web_serve(struct http_request *, const struct web_file *,
 		    int);
@@ -139,6 +149,36 @@ web_versioned(struct http_request *req, const struct web_file *f)
 	return (0);
 }
 
+/*
+ * Accept-Encoding lists gzip (or "*") with a weight other than zero. A
+ * client that says nothing gets the identity bytes.
+ */
+static int
+web_accepts_gzip(struct http_request *req)
+{
+	const char	*ae, *p, *end, *q;
+	size_t		 len;
+
+	if (!http_request_header(req, "accept-encoding", &ae))
+		return (0);
+
+	for (p = ae; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		p += strspn(p, " \t");
+		end = p + strcspn(p, ",");
+		len = strcspn(p, " \t;,");
+		if (!(len == 4 && !strncasecmp(p, "gzip", 4)) &&
+		    !(len == 1 && *p == '*'))
+			continue;
+		/* "gzip;q=0", "gzip; q=0.000": explicitly not wanted. */
+		if ((q = strstr(p, "q=")) != NULL && q < end &&
+		    q[2] == '0' && strspn(q + 3, ".0") == (size_t)(end - q - 3))
+			return (0);
+		return (1);
+	}
+
+	return (0);
+}
+
 /* If-None-Match: "*", the ETag itself, or a list holding it (RFC 9110). */
 static int
 web_not_modified(struct http_request *req, const char *etag)
@@ -166,6 +206,10 @@ web_common_headers(struct http_request *req)
 static int
 web_serve(struct http_request *req, const struct web_file *f, int immutable)
 {
+	const u_int8_t		*data;
+	u_int32_t		 len;
+	const char		*etag;
+
 	web_common_headers(req);
 
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD) {
@@ -179,16 +223,30 @@ web_serve(struct http_request *req, const struct web_file *f, int immutable)
 
 	http_response_header(req, "cache-control",
 	    immutable ? WEB_CACHE_IMMUTABLE : WEB_CACHE_REVALIDATE);
-	http_response_header(req, "etag", *f->etag);
 
-	if (web_not_modified(req, *f->etag)) {
+	data = f->data;
+	len = *f->len;
+	etag = *f->etag;
+	if (f->gz != NULL) {
+		http_response_header(req, "vary", "accept-encoding");
+		/* Each encoding has its own strong ETag (RFC 9110 8.8.3). */
+		if (*f->gz_len < len && web_accepts_gzip(req)) {
+			http_response_header(req, "content-encoding", "gzip");
+			data = f->gz;
+			len = *f->gz_len;
+			etag = *f->gz_etag;
+		}
+	}
+	http_response_header(req, "etag", etag);
+
+	if (web_not_modified(req, etag)) {
 		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
 		return (KORE_RESULT_OK);
 	}
 
 	http_response_header(req, "content-type", f->type);
 	/* Kore sends the headers and content-length but no body for HEAD. */
-	http_response(req, HTTP_STATUS_OK, f->data, *f->len);
+	http_response(req, HTTP_STATUS_OK, data, len);
 
 	return (KORE_RESULT_OK);
 }

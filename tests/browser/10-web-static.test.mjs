@@ -2,6 +2,7 @@
 // Chromium: headers, caching, HEAD, client routes, CSP holding.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { gunzipSync } from "node:zlib";
 import { startParley, request, launch, newUser, screenshotOnFailure } from "./lib/browser.mjs";
 
 let srv, browser;
@@ -80,6 +81,34 @@ test("versioned assets are immutable, answer HEAD and If-None-Match", async () =
 	    {"content-length": "0"}, "");
 	assert.equal(post.status, 405);
 	assert.match(post.headers.allow, /GET/);
+});
+
+test("text assets go gzip-compressed to clients that accept it", async () => {
+	const page = await request(srv.base, "GET", "/");
+	const [, path, v] = page.body.match(/"(\/app\.js)\?v=([0-9a-f]{16})"/);
+	const url = `${path}?v=${v}`;
+	const plain = await request(srv.base, "GET", url);
+	assert.equal(plain.headers["content-encoding"], undefined);
+	assert.match(plain.headers.vary, /accept-encoding/i);
+
+	const gz = await request(srv.base, "GET", url, {"accept-encoding": "gzip, deflate, br"});
+	assert.equal(gz.status, 200);
+	assert.equal(gz.headers["content-encoding"], "gzip");
+	assert.match(gz.headers.vary, /accept-encoding/i);
+	assert.equal(gz.headers["cache-control"], "public, max-age=31536000, immutable");
+	assert.notEqual(gz.headers.etag, plain.headers.etag, "one ETag per encoding");
+	assert.ok(gz.raw.length < plain.raw.length / 2, `${gz.raw.length} < ${plain.raw.length} / 2`);
+	assert.equal(gunzipSync(gz.raw).toString("utf8"), plain.body);
+
+	const nm = await request(srv.base, "GET", url, {"accept-encoding": "gzip",
+	    "if-none-match": gz.headers.etag});
+	assert.equal(nm.status, 304);
+	const refused = await request(srv.base, "GET", url, {"accept-encoding": "gzip;q=0, identity"});
+	assert.equal(refused.headers["content-encoding"], undefined);
+	assert.equal(refused.body, plain.body);
+	const idx = await request(srv.base, "GET", "/servers/a/channels/b", {"accept-encoding": "gzip"});
+	assert.equal(idx.headers["content-encoding"], "gzip");
+	assert.match(gunzipSync(idx.raw).toString("utf8"), /<!doctype html>/);
 });
 
 test("login screen renders under the CSP, labelled, and links to sign-up", async (t) => {

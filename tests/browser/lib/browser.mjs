@@ -37,9 +37,11 @@ export function request(base, method, path, headers = {}, body) {
 		    agent: false}, (res) => {
 			const chunks = [];
 			res.on("data", (c) => chunks.push(c));
-			res.on("end", () => resolve({status: res.statusCode,
-			    headers: res.headers,
-			    body: Buffer.concat(chunks).toString("utf8")}));
+			res.on("end", () => {
+				const raw = Buffer.concat(chunks);
+				resolve({status: res.statusCode, headers: res.headers,
+				    raw, body: raw.toString("utf8")});
+			});
 		});
 		req.on("error", reject);
 		req.setTimeout(10000, () => req.destroy(new Error("timeout")));
