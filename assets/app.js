@@ -164,7 +164,9 @@ function shell(view) {
 	chat.start();
 	setTitle((view.kind === "channel" ? "#" : "@") + view.title + " · " +
 	    server.name);
-	chat.input.focus({preventScroll: true});
+	// Focus the box on desktops; on phones that would pop the keyboard up.
+	if (matchMedia("(pointer: fine)").matches)
+		chat.input.focus({preventScroll: true});
 }
 
 // Fresh server data without disturbing the chat (after a role change,

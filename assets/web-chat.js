@@ -52,8 +52,10 @@ export class ChatView {
 	build() {
 		const o = this.o;
 		this.top = h("div", {class: "history-top"});
-		this.list = h("ol", {class: "messages", "aria-label": "Messages",
-		    "aria-live": "polite", "aria-relevant": "additions"});
+		this.list = h("ol", {class: "messages", "aria-label": "Messages"});
+		// New messages from others are read out here, one at a time;
+		// older pages coming in are not announced.
+		this.announce = h("div", {class: "sr-only", "aria-live": "polite"});
 		this.empty = h("p", {class: "empty-state", hidden: true},
 		    o.emptyText || "No messages yet. Write the first one below.");
 		this.scroller = h("div", {class: "scroller", tabindex: "0",
@@ -70,7 +72,7 @@ export class ChatView {
 		    "aria-label": "Send message"}, "Send");
 		this.form = h("form", {class: "composer"}, this.input, sendBtn);
 		this.root = h("section", {class: "chat", "aria-label": o.title},
-		    this.scroller, this.jump, this.typingEl, this.sendErr, this.form);
+		    this.announce, this.scroller, this.jump, this.typingEl, this.sendErr, this.form);
 
 		this.form.addEventListener("submit", (ev) => {
 			ev.preventDefault();
@@ -80,6 +82,13 @@ export class ChatView {
 			if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
 				ev.preventDefault();
 				this.send();
+			} else if (ev.key === "ArrowUp" && this.input.value === "") {
+				// Like Discord: Up in an empty box edits one's last message.
+				const mine = [...this.order].reverse().find((m) => this.can(m).edit);
+				if (mine) {
+					ev.preventDefault();
+					this.edit(mine.id);
+				}
 			}
 		});
 		this.input.addEventListener("input", () => {
@@ -328,6 +337,9 @@ export class ChatView {
 				this.scrollToBottom();
 			else if (fromSocket && lo === this.order.length - 1)
 				this.jump.hidden = false;
+			if (fromSocket && m.memberId !== this.o.me?.id && !m.deleted)
+				this.announce.textContent = (m.member?.profile?.name ||
+				    "Someone") + ": " + String(m.content ?? "").slice(0, 200);
 		}
 	}
 
@@ -549,6 +561,7 @@ export class ChatView {
 			const u = await api("DELETE", this.ep.item(id));
 			if (u)
 				this.upsert(u, false);
+			this.input.focus();
 		} catch (e) {
 			toast("Could not delete: " + e.message, "error");
 		}
