@@ -206,6 +206,7 @@ test("edit and delete show up live in the other browser", async (t) => guard(t, 
 test("socket cut: Polling, messages still arrive, then no gaps and no duplicates", async (t) => guard(t, async () => {
 	const badge = bob.page.getByRole("status").filter({hasText: /^(Live|Polling)$/});
 	assert.equal(await badge.textContent(), "Live");
+	assert.ok(bobSockets.length > 0, "Bob's socket runs over a WebSocket");
 	cut = true;
 	for (const {ws, server} of bobSockets.splice(0)) {
 		await server.close().catch(() => {});
