@@ -4,8 +4,9 @@
  * The files in assets/ are compiled into the module by kodev (symbols
  * asset_<name>_<ext> in the generated "assets.h"); kore.build's
  * assets_stage adds vendor-socketio.js (socket.io-client's ESM build, from
- * npm) and rewrites every local reference to "<file>?v=<16 hex of the
- * file's sha256>". This module answers GET and HEAD for them itself
+ * npm), rewrites every local reference to "<file>?v=<16 hex of the
+ * file's sha256>" and adds a gzip twin (<file>.gz) of each text file. This
+ * module answers GET and HEAD for them itself
  * (Kore's generated asset_serve_* answer HEAD with 400) with an ETag,
  * a long immutable cache lifetime for versioned URLs, and the security
  * headers every page needs (CSP without inline script, nosniff, ...).
@@ -34,7 +35,8 @@ int	web_page(struct http_request *);
 /*
  * Route handler for the static files: looks the path up in the table of
  * embedded assets (404 text/plain when unknown), answers GET and HEAD with
- * content-type, ETag, 304 on a matching If-None-Match, and
+ * content-type, ETag, 304 on a matching If-None-Match, the gzip twin when
+ * Accept-Encoding allows it (its own ETag, "vary: accept-encoding"), and
  * "public, max-age=31536000, immutable" when the query string carries the
  * file's own version (v=<16 hex of its sha256>), "no-cache" otherwise.
  * Always answers; returns KORE_RESULT_OK.
