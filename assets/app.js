@@ -144,6 +144,7 @@ function shell(view) {
 	    "No messages in #" + view.title + " yet. Say hello below!" :
 	    "This is the start of your conversation with " + view.title + ".",
 	    resolveMember: (id) => state.server?.members.find((m) => m.id === id),
+	    resolveProfile: (id) => state.server?.members.find((m) => m.profileId === id),
 	    onUnknownMember: () => reloadSoon()});
 	const main = h("main", {class: "main"}, head, chat.root);
 	state.parts = {

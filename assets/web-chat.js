@@ -453,7 +453,8 @@ export class ChatView {
 		if (me && pid === me.id)
 			return;
 		const name = t.name || t.profile?.name || t.member?.profile?.name ||
-		    this.o.resolveMember?.(t.memberId)?.profile?.name || "Someone";
+		    this.o.resolveMember?.(t.memberId)?.profile?.name ||
+		    this.o.resolveProfile?.(pid)?.profile?.name || "Someone";
 		clearTimeout(this.typers.get(name));
 		this.typers.set(name, setTimeout(() => this.clearTyper(name),
 		    TYPING_SHOW_MS));
