@@ -181,7 +181,8 @@ async function reloadServer() {
 		state.server = server;
 		state.servers = servers;
 	} catch (e) {
-		if (e.status === 404 || e.status === 403) {
+		if (e.status === 404 || e.status === 403 ||
+		    (e.status === 400 && parts[0] === "invite")) {
 			go("/", true);
 			return;
 		}
@@ -371,7 +372,8 @@ async function route() {
 			liveStop();
 			return showAuth("login", "Your session has ended. Please log in again.");
 		}
-		if (e.status === 404 || e.status === 403) {
+		if (e.status === 404 || e.status === 403 ||
+		    (e.status === 400 && parts[0] === "invite")) {
 			return showMessage(parts[0] === "invite" ?
 			    "Invite not valid" : "Not available",
 			    parts[0] === "invite" ? "This invite link is invalid or has " +

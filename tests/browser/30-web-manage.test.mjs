@@ -135,3 +135,29 @@ test("phone-sized screen: drawers for channels and members; dark theme", async (
 		await phone.context.close();
 	}
 });
+
+test("an invite link opened while logged out: sign up, then straight in", async (t) => {
+	const ivy = await newUser(browser, srv.base);
+	try {
+		await ivy.page.goto(`/invite/${invite}`);
+		await ivy.page.getByText("Log in or create an account to accept the invitation.").waitFor();
+		await ivy.page.getByRole("link", {name: "Create an account"}).click();
+		await ivy.page.getByLabel("Display name").fill("Ivy");
+		await ivy.page.getByLabel("Email").fill(`ivy-${uniq}@example.org`);
+		await ivy.page.getByLabel("Password").fill("correct horse battery");
+		await ivy.page.getByRole("button", {name: "Sign up"}).click();
+		await ivy.page.waitForURL(`**/servers/${serverId}/channels/*`);
+		await ivy.page.getByRole("heading", {name: "general"}).waitFor();
+		await members(ivy).getByRole("listitem").filter({hasText: "Ivy"}).waitFor();
+
+		// A bad code says what to do.
+		await ivy.page.goto("/invite/no-such-code");
+		await ivy.page.getByRole("heading", {name: "Invite not valid"}).waitFor();
+		await ivy.page.getByText("Ask for a new one.", {exact: false}).waitFor();
+	} catch (e) {
+		await screenshotOnFailure(t, [ivy.page]);
+		throw e;
+	} finally {
+		await ivy.context.close();
+	}
+});
