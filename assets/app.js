@@ -4,7 +4,7 @@
 // "/" takes a logged-in user to their first server's general channel.
 import { Api } from "/web-api.js";
 import { h, replace, dialog, toast } from "/web-dom.js";
-import { liveStart, liveStop, liveBadge, liveOnPrefix, onLive } from "/web-live.js";
+import { liveStart, liveStop, liveBadge, liveOnPrefix, liveAsk, onLive } from "/web-live.js";
 import { ChatView } from "/web-chat.js";
 import { authScreen, serversRail, createServerDialog, sidebar,
     membersPanel } from "/web-views.js";
@@ -47,6 +47,7 @@ function setTitle(t) {
 }
 
 function disposeChat() {
+	state.parts = null;
 	if (state.chat) {
 		state.chat.dispose();
 		state.chat = null;
@@ -160,6 +161,7 @@ function shell(view) {
 	    document.body.classList.remove("nav-open", "members-open")}),
 	    main, state.parts.members));
 	state.chat = chat;
+	askPresence();
 	state.badge?.dispose?.();
 	state.badge = badge;
 	chat.start();
@@ -173,7 +175,13 @@ function shell(view) {
 // Fresh server data without disturbing the chat (after a role change,
 // a new channel, a kick, ...).
 async function reloadServer() {
-	if (!state.server || !state.parts)
+	if (!state.parts) {
+		// The welcome screen: a server may have appeared (invite, ...).
+		if (state.profile && location.pathname === "/")
+			route();
+		return;
+	}
+	if (!state.server)
 		return;
 	try {
 		const [server, servers] = await Promise.all([
@@ -181,8 +189,7 @@ async function reloadServer() {
 		state.server = server;
 		state.servers = servers;
 	} catch (e) {
-		if (e.status === 404 || e.status === 403 ||
-		    (e.status === 400 && parts[0] === "invite")) {
+		if (e.status === 404 || e.status === 403) {
 			go("/", true);
 			return;
 		}
@@ -243,43 +250,79 @@ function repaintMembers() {
 	state.parts.members = el;
 }
 
-// Presence is beyond the seed; accept the shapes a server may send:
-// {profileIds|online: [...]} for a snapshot, {profileId, online|status}
-// or "presence:online"/"presence:offline" with {profileId} for a change.
-function onPresence(event, p) {
-	if (!p || typeof p !== "object")
+// Presence (beyond the seed): a snapshot of the server's online profiles
+// by "presence:list" when a server opens or the socket (re)connects, then
+// "presence" {profileId, online} as people come and go.
+function askPresence() {
+	const sid = state.server?.id;
+	if (!sid)
 		return;
-	const list = Array.isArray(p.online) ? p.online :
-	    Array.isArray(p.profileIds) ? p.profileIds : null;
-	if (list) {
-		if (!p.serverId || p.serverId === state.server?.id) {
-			state.online.clear();
-			for (const x of list)
-				state.online.add(typeof x === "string" ? x : x?.profileId);
-		}
-	} else {
-		const id = p.profileId || p.profile?.id;
-		if (!id)
+	liveAsk("presence:list", {serverId: sid}, (ack) => {
+		if (!ack?.ok || !Array.isArray(ack.profileIds) ||
+		    state.server?.id !== sid)
 			return;
-		if (state.server && !state.server.members.some((m) => m.profileId === id))
-			reloadSoon();
-		const on = event.endsWith(":offline") ? false :
-		    event.endsWith(":online") ? true :
-		    p.status ? p.status === "online" : !!p.online;
-		if (on)
+		state.online.clear();
+		for (const id of ack.profileIds)
 			state.online.add(id);
-		else
-			state.online.delete(id);
+		repaintMembers();
+	});
+}
+
+function onPresence(event, p) {
+	if (event !== "presence" || !p || typeof p !== "object")
+		return;
+	const id = p.profileId;
+	if (typeof id !== "string")
+		return;
+	if (p.online)
+		state.online.add(id);
+	else
+		state.online.delete(id);
+	if (state.server && !state.server.members.some((m) => m.profileId === id))
+		reloadSoon();
+	else
+		repaintMembers();
+}
+
+// Changes to servers, channels and members made elsewhere:
+// server:update|delete, channel:create|update|delete, member:join|update|kick.
+function onServerEvent(event, p) {
+	if (!p || typeof p !== "object" || !state.profile)
+		return;
+	const sid = p.serverId || (event.startsWith("server:") ? p.id : null);
+	const here = sid && sid === state.server?.id;
+	if (event === "member:kick" && p.profileId === state.profile.id) {
+		if (here) {
+			toast("You were removed from " + state.server.name + ".");
+			go("/", true);
+		} else {
+			reloadSoon();
+		}
+		return;
 	}
-	repaintMembers();
+	if (event === "server:delete" && here) {
+		toast(state.server.name + " was deleted.");
+		go("/", true);
+		return;
+	}
+	reloadSoon();
 }
 
 function ensureLive() {
 	liveStart();
 	if (!state.presenceOff) {
-		const a = liveOnPrefix("presence", onPresence);
-		const b = onLive(() => repaintMembers());
-		state.presenceOff = () => { a(); b(); };
+		const offs = [
+			liveOnPrefix("presence", onPresence),
+			liveOnPrefix("server:", onServerEvent),
+			liveOnPrefix("channel:", onServerEvent),
+			liveOnPrefix("member:", onServerEvent),
+			onLive((v) => {
+				if (v)
+					askPresence();
+				repaintMembers();
+			}),
+		];
+		state.presenceOff = () => offs.forEach((off) => off());
 	}
 }
 

@@ -435,6 +435,8 @@ export class ChatView {
 	}
 
 	typing() {
+		if (!this.ep.typing.channelId)
+			return;	// the server relays typing in channels only
 		const now = Date.now();
 		if (now - this.lastTypingSent < TYPING_SEND_MS || !this.input.value)
 			return;

@@ -81,6 +81,15 @@ export function liveEmit(event, payload) {
 		socket.emit(event, payload);
 }
 
+// Emit with an acknowledgement; fn(ack) runs once, or never if offline.
+export function liveAsk(event, payload, fn) {
+	if (socket && connected)
+		socket.timeout(5000).emit(event, payload, (err, ack) => {
+			if (!err)
+				fn(ack);
+		});
+}
+
 // The little badge: "Live" or "Polling", announced politely.
 export function liveBadge() {
 	const el = document.createElement("span");
