@@ -239,6 +239,27 @@ test("socket cut: Polling, messages still arrive, then no gaps and no duplicates
 	assert.deepEqual(tail(b), tail(a));
 }));
 
+test("Shift+Enter makes a new line, Enter sends; timestamps in the user's locale", async (t) => guard(t, async () => {
+	await box(alice).click();
+	await alice.page.keyboard.type("line one " + uniq);
+	await alice.page.keyboard.press("Shift+Enter");
+	await alice.page.keyboard.type("line two");
+	assert.equal(await box(alice).inputValue(), "line one " + uniq + "\nline two");
+	await alice.page.keyboard.press("Enter");
+	const li = item(bob, "line one " + uniq);
+	await li.waitFor({timeout: 2000});
+	assert.equal(await li.locator(".content").textContent(), "line one " + uniq + "\nline two");
+	assert.equal(await box(alice).inputValue(), "", "the box is cleared");
+	// <time datetime=ISO> shown with the browser's locale (en-US here).
+	const time = li.locator("time");
+	const iso = await time.getAttribute("datetime");
+	assert.match(iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+	const shownText = await time.textContent();
+	const expected = await bob.page.evaluate((d) => new Intl.DateTimeFormat("en-US",
+	    {dateStyle: "medium", timeStyle: "short"}).format(new Date(d)), iso);
+	assert.equal(shownText, expected);
+}));
+
 test("an HTML/script payload is shown as text", async (t) => guard(t, async () => {
 	const payload = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b> ${uniq}`;
 	await say(alice, payload);
@@ -285,3 +306,11 @@ test("direct messages between two members, live both ways", async (t) => guard(t
 	// The channel's messages are not in the conversation.
 	assert.equal(await item(alice, "hello from alice").count(), 0);
 }));
+
+test("no script errors in either browser through all of the above", () => {
+	for (const u of [alice, bob]) {
+		const crashes = u.errors.filter((e) => e.startsWith("pageerror:") ||
+		    /Content Security Policy/i.test(e));
+		assert.deepEqual(crashes, []);
+	}
+});
