@@ -40,6 +40,11 @@ test("client routes serve index.html, never cached without revalidation", async 
 		assert.ok(!/<script>/.test(r.body), "no inline script in the page");
 		assertSecurityHeaders(r);
 	}
+	const head = await request(srv.base, "HEAD", "/servers/a/channels/b");
+	assert.equal(head.status, 200);
+	assert.equal(head.body, "");
+	assert.ok(Number(head.headers["content-length"]) > 300);
+	assert.equal(head.headers["cache-control"], "no-cache");
 	const nf = await request(srv.base, "GET", "/nothing/here");
 	assert.equal(nf.status, 404);
 });
