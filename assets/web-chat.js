@@ -17,6 +17,7 @@ const NEAR = 80;		// px from an edge that counts as "at" it
 const POLL_MS = 1000;
 const TYPING_SEND_MS = 2000;
 const TYPING_SHOW_MS = 3500;
+const GROUP_MS = 5 * 60 * 1000;
 
 const byTime = (a, b) => (a.createdAt < b.createdAt ? -1 :
     a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -310,6 +311,7 @@ export class ChatView {
 			const li = this.render(m);
 			this.nodes.get(m.id).replaceWith(li);
 			this.nodes.set(m.id, li);
+			this.regroup(i);
 			return;
 		}
 		const stick = this.atBottom();
@@ -328,6 +330,8 @@ export class ChatView {
 		this.nodes.set(m.id, li);
 		const next = this.order[lo + 1];
 		this.list.insertBefore(li, next ? this.nodes.get(next.id) : null);
+		this.regroup(lo);
+		this.regroup(lo + 1);
 		this.clearTyper(m.member?.profile?.name);
 		if (m.memberId && !this.o.resolveMember?.(m.memberId))
 			this.o.onUnknownMember?.(m.memberId);
@@ -341,6 +345,19 @@ export class ChatView {
 				this.announce.textContent = (m.member?.profile?.name ||
 				    "Someone") + ": " + String(m.content ?? "").slice(0, 200);
 		}
+	}
+
+	// Consecutive messages of one member within GROUP_MS read as one block:
+	// the name and avatar show on the first only (kept for screen readers).
+	regroup(i) {
+		const m = this.order[i];
+		const li = m && this.nodes.get(m.id);
+		if (!li)
+			return;
+		const prev = this.order[i - 1];
+		const same = !!prev && prev.memberId === m.memberId &&
+		    Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_MS;
+		li.classList.toggle("grouped", same);
 	}
 
 	can(m) {
@@ -369,14 +386,15 @@ export class ChatView {
 		    role && role !== "GUEST" ? h("span", {class: "role role-" +
 		    role.toLowerCase(), title: role}, role === "ADMIN" ? "Admin" :
 		    "Moderator") : null,
-		    timeEl(m.createdAt),
-		    edited ? h("span", {class: "edited"}, "(edited)") : null));
+		    timeEl(m.createdAt)));
 		if (m.deleted) {
 			body.appendChild(h("p", {class: "content deleted"},
 			    m.content || DELETED_TEXT));
 		} else {
 			const {nodes, images} = linkify(String(m.content ?? ""));
 			body.appendChild(h("p", {class: "content"}, nodes));
+			if (edited)
+				body.lastChild.after(h("span", {class: "edited"}, "(edited)"));
 			const file = safeUrl(m.fileUrl);
 			if (file && !images.includes(file)) {
 				if (isImageUrl(file))
@@ -547,6 +565,7 @@ export class ChatView {
 			const n = this.render(cur);
 			li.replaceWith(n);
 			this.nodes.set(id, n);
+			this.regroup(this.order.indexOf(cur));
 		}
 	}
 
