@@ -85,19 +85,24 @@ test("the owner makes a guest moderator, then kicks them", async (t) => guard(t,
 	// No role controls on one's own row.
 	assert.equal(await members(owner).getByRole("combobox", {name: "Role of Olga"}).count(), 0);
 
+	await guest.page.goto(`/servers/${serverId}`);
+	await guest.page.getByRole("status").filter({hasText: "Live"}).waitFor();
+	assert.equal(await guest.page.getByRole("button", {name: "Create channel"}).count(), 0);
+
 	await row.getByRole("combobox", {name: "Role of Gus"}).selectOption("MODERATOR");
 	await row.getByText("Moderator", {exact: true}).first().waitFor();
-	await guest.page.goto(`/servers/${serverId}`);
-	await guest.page.getByRole("button", {name: "Create channel"}).waitFor();
+	// Gus's open page learns it live (member:update): no reload.
+	await guest.page.getByRole("button", {name: "Create channel"}).waitFor({timeout: 3000});
 	assert.equal(await members(guest).getByRole("combobox").count(), 0, "only the owner manages members");
 
 	await row.getByRole("button", {name: "Kick Gus"}).click();
 	await owner.page.getByRole("dialog").getByRole("button", {name: "Kick"}).click();
 	await row.waitFor({state: "detached"});
+	// Gus's page leaves the server by itself (member:kick) and says why.
+	await guest.page.getByText(/You were removed from Ops/).waitFor({timeout: 3000});
+	await guest.page.getByRole("heading", {name: /Welcome, Gus/}).waitFor();
 	await guest.page.goto(`/servers/${serverId}`);
 	await guest.page.getByRole("heading", {name: "Not available"}).waitFor();
-	await guest.page.getByRole("link", {name: "Go to my servers"}).click();
-	await guest.page.getByRole("heading", {name: /Welcome, Gus/}).waitFor();
 }));
 
 test("phone-sized screen: drawers for channels and members; dark theme", async (t) => {
