@@ -54,12 +54,25 @@ PEER_DB_URL=$("$KB" db-url "$PEER_DB")
 PARLEY_DB_URL=$("$KB" db-url "$PARLEY_DB")
 export PGBENCH=$PGBIN/pgbench
 
+# parley as it is staged by `./kore.build build`, but compiled with the
+# prod flavor's flags (-O2): a copy of the staged app in .build/bench.
 export PARLEY_MODULE=""
 if "$KB" build; then
-	PARLEY_MODULE=$ROOT/.build/dev/parley/parley.so
+	opt=$ROOT/.build/bench/parley
+	rm -rf "$opt"
+	mkdir -p "$ROOT/.build/bench"
+	cp -a "$ROOT/.build/dev/parley" "$opt"
+	rm -rf "$opt/.objs" "$opt/parley.so"
+	if (cd "$opt" && kodev flavor prod >/dev/null && kodev build >/dev/null 2>&1); then
+		PARLEY_MODULE=$opt/parley.so
+	else
+		say "the -O2 build failed: benchmarking the development (-O0) module"
+		PARLEY_MODULE=$ROOT/.build/dev/parley/parley.so
+	fi
 else
 	say "parley does not build: benchmarking the peer only"
 fi
+say "parley module: $PARLEY_MODULE"
 
 export BENCH_LOGDIR=$ROOT/var/bench
 node "$BENCH/bench.mjs"
