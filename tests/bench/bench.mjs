@@ -9,7 +9,7 @@
 // Knobs: BENCH_REPS (3), BENCH_SCENARIOS (history,post,memory,fanout,polling),
 //   BENCH_FANOUT_N (100,1000,5000,10000), BENCH_MEMORY_N (1000,10000), BENCH_HTTP_S (10),
 //   BENCH_POST_S (5), BENCH_PGBENCH_S (4), BENCH_POSTS (200), BENCH_RATE_POSTS (20),
-//   BENCH_POLLING_N (500), PARLEY_WORKERS (2), BENCH_BUDGET_S (660).
+//   BENCH_POLLING_N (500), PARLEY_WORKERS (2), BENCH_BUDGET_S (720).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +37,7 @@ const PERF_N = Number(env.BENCH_PERF || 0);
 const LOADGEN = env.LOADGEN;
 // Past this many seconds, scenarios stop after their first repetition
 // (the whole run must stay under 15 minutes on a busy 2-core machine).
-const BUDGET_S = Number(env.BENCH_BUDGET_S || 660);
+const BUDGET_S = Number(env.BENCH_BUDGET_S || 720);
 const LOGDIR = env.BENCH_LOGDIR || path.join(HERE, 'results');
 const t0 = Date.now();
 
