@@ -10,6 +10,7 @@
  */
 #include <sys/types.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <kore/kore.h>
@@ -48,8 +49,20 @@ static const struct eio_handler	echo_handler = {
 void
 kore_worker_configure(void)
 {
+	struct eio_config	cfg = echo_config;
+	const char		*v;
+
+	/*
+	 * Integration tests that load the machine (two workers, bursts) may
+	 * stretch the heartbeat; the conformance run never sets these.
+	 */
+	if ((v = getenv("FIXTURE_PING_INTERVAL")) != NULL && atoi(v) > 0)
+		cfg.ping_interval = (u_int32_t)atoi(v);
+	if ((v = getenv("FIXTURE_PING_TIMEOUT")) != NULL && atoi(v) > 0)
+		cfg.ping_timeout = (u_int32_t)atoi(v);
+
 	/* The Engine.IO echo endpoint is always created first (index 0). */
-	(void)eio_server_create(&echo_config, &echo_handler);
+	(void)eio_server_create(&cfg, &echo_handler);
 
 	/* --- Socket.IO part: provided by fixture_sio.c (sio helper). --- */
 	if (fixture_sio_init != NULL)

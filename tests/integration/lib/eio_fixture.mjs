@@ -44,7 +44,7 @@ function get(url) {
   });
 }
 
-export async function startFixture({ workers = 1 } = {}) {
+export async function startFixture({ workers = 1, pingInterval, pingTimeout } = {}) {
   const so = buildFixture();
   const port = await freePort();
   const dir = path.join(ROOT, 'var', 'run');
@@ -55,7 +55,10 @@ export async function startFixture({ workers = 1 } = {}) {
   fs.writeFileSync(conf, `load ${so}\npidfile ${path.join(dir, `eio-test-${port}.pid`)}\n` +
     tmpl.replaceAll('@PORT@', String(port)).replaceAll('@WORKERS@', String(workers)));
   const log = fs.openSync(logf, 'w');
-  const child = spawn('kore', ['-fnrc', conf], { cwd: ROOT, stdio: ['ignore', log, log], detached: true });
+  const env = { ...process.env };
+  if (pingInterval) env.FIXTURE_PING_INTERVAL = String(pingInterval);
+  if (pingTimeout) env.FIXTURE_PING_TIMEOUT = String(pingTimeout);
+  const child = spawn('kore', ['-fnrc', conf], { cwd: ROOT, stdio: ['ignore', log, log], detached: true, env });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15000;
   for (;;) {
