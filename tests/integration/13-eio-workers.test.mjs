@@ -180,3 +180,33 @@ test('raw upgrade landing on either worker; second WS for the sid is closed', as
     await c;
   }));
 });
+
+test('a dead owner worker: its sids become unknown (400 code 1), the other worker serves on', async () => {
+  // Sessions on both workers.
+  let sids = [];
+  for (let b = 0; b < 60; b++) {
+    const burst = await Promise.all(Array.from({ length: 32 }, () => handshake(fx.url)));
+    sids = sids.concat(burst.map((o) => o.sid));
+    if (sids.some((x) => x.startsWith('01')) && sids.some((x) => x.startsWith('02'))) break;
+  }
+  const victim = sids.find((x) => x.startsWith('01'));
+  const survivor = sids.find((x) => x.startsWith('02'));
+  assert.ok(victim && survivor);
+  const st = await allStats();
+  process.kill(st.get(1).pid, 'SIGKILL');
+  await sleep(300);
+  // Whichever worker gets them: the victim's sid is unknown (the restarted
+  // worker 1 has no sessions, or worker 2 times out asking the dead one).
+  const results = await Promise.all(Array.from({ length: 6 }, () => post(fx.url, victim, '4x')));
+  for (const r of results) {
+    assert.equal(r.status, 400);
+    assert.deepEqual(JSON.parse(r.text), { code: 1, message: 'Session ID unknown' });
+  }
+  const ok = await post(fx.url, survivor, '4alive');
+  assert.equal(ok.text, 'ok');
+  let got = (await poll(fx.url, survivor)).text.split(RS).filter((x) => x !== '2');
+  assert.deepEqual(got, ['4alive']);
+  // Worker 1 came back and makes sessions again.
+  const after = await allStats();
+  assert.notEqual(after.get(1).pid, st.get(1).pid);
+});

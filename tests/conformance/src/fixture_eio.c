@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <kore/kore.h>
@@ -81,11 +82,11 @@ fixture_eio_stats(struct http_request *req)
 
 	eio_stats(&st);
 	kore_buf_init(&buf, 256);
-	kore_buf_appendf(&buf, "{\"worker\":%u,\"sessions\":%llu,"
+	kore_buf_appendf(&buf, "{\"worker\":%u,\"pid\":%d,\"sessions\":%llu,"
 	    "\"polling\":%llu,\"upgrading\":%llu,\"websocket\":%llu,"
 	    "\"queued\":%llu,\"relays\":%llu,\"opened\":%llu,"
 	    "\"closed\":%llu,\"forwarded\":%llu,\"overflow\":%llu}",
-	    worker->id, (unsigned long long)st.sessions,
+	    worker->id, (int)getpid(), (unsigned long long)st.sessions,
 	    (unsigned long long)st.sessions_polling,
 	    (unsigned long long)st.sessions_upgrading,
 	    (unsigned long long)st.sessions_websocket,
