@@ -14,8 +14,14 @@ export const ROOT = process.env.PARLEY_ROOT ||
 let built = null;
 
 // Build once per process; concurrent test files serialise on a lock file.
+// EIO_FIXTURE_SO: use this module instead (e.g. an ASan build; then set
+// EIO_FIXTURE_PRELOAD to the sanitizer runtimes for LD_PRELOAD).
 export function buildFixture() {
   if (built) return built;
+  if (process.env.EIO_FIXTURE_SO) {
+    built = process.env.EIO_FIXTURE_SO;
+    return built;
+  }
   const out = execFileSync('flock', [path.join('/tmp', `parley-fixture-${process.getuid()}.lock`),
     path.join(ROOT, 'tests/conformance/run.sh'), '--build-only'],
   { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROOT } });
@@ -58,6 +64,7 @@ export async function startFixture({ workers = 1, pingInterval, pingTimeout } = 
   const env = { ...process.env };
   if (pingInterval) env.FIXTURE_PING_INTERVAL = String(pingInterval);
   if (pingTimeout) env.FIXTURE_PING_TIMEOUT = String(pingTimeout);
+  if (process.env.EIO_FIXTURE_PRELOAD) env.LD_PRELOAD = process.env.EIO_FIXTURE_PRELOAD;
   const child = spawn('kore', ['-fnrc', conf], { cwd: ROOT, stdio: ['ignore', log, log], detached: true, env });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15000;
