@@ -169,3 +169,16 @@ test('engine.io-client, polling only: echo text and binary', async () => {
   assert.equal(sock.readyState, 'open');
   sock.close();
 });
+
+test('send queue overflow (max_queue 4 MiB) closes the session, logged', async () => {
+  const { sid } = await handshake(fx.url);
+  const chunk = '4' + 'q'.repeat(999000);
+  for (let i = 0; i < 5; i++) {
+    const r = await post(fx.url, sid, chunk);
+    if (r.status !== 200) break;
+  }
+  const g = await poll(fx.url, sid);
+  assert.equal(g.status, 400);
+  assert.deepEqual(JSON.parse(g.text), { code: 1, message: 'Session ID unknown' });
+  assert.match(fx.log(), new RegExp(`session ${sid}: send queue overflow`));
+});

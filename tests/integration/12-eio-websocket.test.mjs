@@ -188,3 +188,18 @@ test('server-initiated close reaches the websocket client (ping timeout)', async
   assert.match(reason, /^(transport close|ping timeout)$/);
   assert.ok(Date.now() - t0 < 1500);
 });
+
+test('a WebSocket client that stops reading is closed on send queue overflow', async () => {
+  const ws = await openWs('');
+  const sid = JSON.parse((await ws.next()).slice(1)).sid;
+  ws._socket.pause(); // stop reading: the echoes pile up at the server
+  const chunk = '4' + 'w'.repeat(900000);
+  for (let i = 0; i < 40 && ws.readyState === WebSocket.OPEN; i++) {
+    ws.send(chunk);
+    await sleep(10);
+    if (/send queue overflow/.test(fx.log()) && fx.log().includes(sid)) break;
+  }
+  await sleep(200);
+  assert.match(fx.log(), new RegExp(`session ${sid}: send queue overflow`));
+  ws.terminate();
+});

@@ -65,7 +65,7 @@ export async function startFixture({ workers = 1, pingInterval, pingTimeout } = 
   if (pingInterval) env.FIXTURE_PING_INTERVAL = String(pingInterval);
   if (pingTimeout) env.FIXTURE_PING_TIMEOUT = String(pingTimeout);
   if (process.env.EIO_FIXTURE_PRELOAD) env.LD_PRELOAD = process.env.EIO_FIXTURE_PRELOAD;
-  const child = spawn('kore', ['-fnrc', conf], { cwd: ROOT, stdio: ['ignore', log, log], detached: true, env });
+  const child = spawn('stdbuf', ['-oL', '-eL', 'kore', '-fnrc', conf], { cwd: ROOT, stdio: ['ignore', log, log], detached: true, env });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15000;
   for (;;) {
