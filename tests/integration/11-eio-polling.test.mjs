@@ -182,3 +182,37 @@ test('send queue overflow (max_queue 4 MiB) closes the session, logged', async (
   assert.deepEqual(JSON.parse(g.text), { code: 1, message: 'Session ID unknown' });
   assert.match(fx.log(), new RegExp(`session ${sid}: send queue overflow`));
 });
+
+test('cancelled polling request: the next GET right after gets 400', async () => {
+  const { sid } = await handshake(fx.url);
+  const controller = new AbortController();
+  fetch(`${fx.url}?EIO=4&transport=polling&sid=${sid}`, { signal: controller.signal }).catch(() => {});
+  await sleep(5);
+  controller.abort();
+  const r = await fetch(`${fx.url}?EIO=4&transport=polling&sid=${sid}`);
+  assert.equal(r.status, 400);
+});
+
+test('GET and POST "1" together: the GET gets "6", then the sid is unknown', async () => {
+  const { sid } = await handshake(fx.url);
+  const [g, p] = await Promise.all([
+    fetch(`${fx.url}?EIO=4&transport=polling&sid=${sid}`),
+    sleep(5).then(() => fetch(`${fx.url}?EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '1' })),
+  ]);
+  assert.equal(g.status, 200);
+  assert.equal(await g.text(), '6');
+  assert.equal(p.status, 200);
+  assert.equal((await fetch(`${fx.url}?EIO=4&transport=polling&sid=${sid}`)).status, 400);
+});
+
+test('duplicate poll 5 ms apart (fetch keep-alive): first "1", second 400', async () => {
+  const { sid } = await handshake(fx.url);
+  const [a, b] = await Promise.all([
+    fetch(`${fx.url}?EIO=4&transport=polling&sid=${sid}`),
+    sleep(5).then(() => fetch(`${fx.url}?EIO=4&transport=polling&sid=${sid}&t=burst`)),
+  ]);
+  assert.equal(a.status, 200);
+  assert.equal(await a.text(), '1');
+  assert.equal(b.status, 400);
+  assert.equal((await fetch(`${fx.url}?EIO=4&transport=polling&sid=${sid}`)).status, 400);
+});
