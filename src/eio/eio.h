@@ -87,6 +87,7 @@ struct eio_stats {
 	u_int64_t	sessions_upgrading;
 	u_int64_t	sessions_websocket;
 	u_int64_t	queued_bytes;		/* unsent bytes, all sessions */
+	u_int64_t	polls_parked;		/* sessions with a GET waiting */
 	u_int64_t	relays;			/* WebSockets relayed to another
 						   worker's session */
 	u_int64_t	opened_total;

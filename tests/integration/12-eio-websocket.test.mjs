@@ -7,16 +7,23 @@ import WebSocket from 'ws';
 import { Socket } from 'engine.io-client';
 import { startFixture, request, handshake, poll, post, sleep } from './lib/eio_fixture.mjs';
 
+// fx: a slow heartbeat (pings would interleave with the frames these
+// tests look at on a loaded machine); hb: the conformance values 300/200
+// for the heartbeat tests.
 let fx;
-before(async () => { fx = await startFixture({ workers: 1 }); });
-after(async () => { await fx?.stop(); });
+let hb;
+before(async () => {
+  fx = await startFixture({ workers: 1, pingInterval: 20000, pingTimeout: 20000 });
+  hb = await startFixture({ workers: 1 });
+});
+after(async () => { await fx?.stop(); await hb?.stop(); });
 
-function wsUrl(qs) { return `ws://127.0.0.1:${fx.port}/engine.io/?EIO=4&transport=websocket${qs}`; }
+function wsUrl(qs, f = fx) { return `ws://127.0.0.1:${f.port}/engine.io/?EIO=4&transport=websocket${qs}`; }
 
 // A raw WebSocket with a message queue.
-function openWs(qs) {
+function openWs(qs, f = fx) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl(qs), { perMessageDeflate: false });
+    const ws = new WebSocket(wsUrl(qs, f), { perMessageDeflate: false });
     ws.msgs = [];
     ws.waiters = [];
     ws.on('message', (data, isBinary) => {
@@ -41,7 +48,7 @@ function openWs(qs) {
 }
 
 test('engine.io-client upgrades polling -> websocket and echoes', async () => {
-  const sock = new Socket(fx.base, { path: '/engine.io/' });
+  const sock = new Socket(hb.base, { path: '/engine.io/' });
   const upgraded = new Promise((resolve, reject) => {
     sock.on('upgrade', resolve);
     sock.on('error', reject);
@@ -95,7 +102,7 @@ test('raw websocket handshake: open packet with upgrades []', async () => {
 });
 
 test('raw websocket: ping at pingInterval; no pong -> closed', async () => {
-  const ws = await openWs('');
+  const ws = await openWs('', hb);
   await ws.next();
   const t0 = Date.now();
   assert.equal(await ws.next(1000), '2');
@@ -176,7 +183,7 @@ test('a packet other than 5 on the probe aborts the upgrade; polling goes on', a
 });
 
 test('server-initiated close reaches the websocket client (ping timeout)', async () => {
-  const sock = new Socket(fx.base, { path: '/engine.io/', transports: ['websocket'] });
+  const sock = new Socket(hb.base, { path: '/engine.io/', transports: ['websocket'] });
   await new Promise((r) => sock.on('open', r));
   // Stop answering pings: detach the client from its transport's packets.
   sock.transport.removeAllListeners('packet');

@@ -84,13 +84,15 @@ fixture_eio_stats(struct http_request *req)
 	kore_buf_init(&buf, 256);
 	kore_buf_appendf(&buf, "{\"worker\":%u,\"pid\":%d,\"sessions\":%llu,"
 	    "\"polling\":%llu,\"upgrading\":%llu,\"websocket\":%llu,"
-	    "\"queued\":%llu,\"relays\":%llu,\"opened\":%llu,"
+	    "\"queued\":%llu,\"parked\":%llu,\"relays\":%llu,"
+	    "\"opened\":%llu,"
 	    "\"closed\":%llu,\"forwarded\":%llu,\"overflow\":%llu}",
 	    worker->id, (int)getpid(), (unsigned long long)st.sessions,
 	    (unsigned long long)st.sessions_polling,
 	    (unsigned long long)st.sessions_upgrading,
 	    (unsigned long long)st.sessions_websocket,
 	    (unsigned long long)st.queued_bytes,
+	    (unsigned long long)st.polls_parked,
 	    (unsigned long long)st.relays,
 	    (unsigned long long)st.opened_total,
 	    (unsigned long long)st.closed_total,
