@@ -4,7 +4,10 @@
  *
  * /engine.io/ is a raw echo server: every message packet, text or binary,
  * is sent back as is. pingInterval 300, pingTimeout 200, maxPayload 1e6,
- * CORS "*". The Socket.IO part (/socket.io/) lives in fixture_sio.c, which
+ * CORS "*". For the integration tests only, the text message
+ * "__eio_fixture_close__" makes the server close the session instead
+ * (eio_session_close), and a handshake with "deny=" in its query is
+ * refused by allowRequest. The Socket.IO part (/socket.io/) lives in fixture_sio.c, which
  * provides fixture_sio_init(); until it exists the weak symbol is NULL and
  * only /engine.io/ is served.
  */
@@ -126,5 +129,12 @@ static void
 echo_on_message(struct eio_session *s, int binary, const u_int8_t *data,
     size_t len)
 {
+	static const char	magic[] = "__eio_fixture_close__";
+
+	if (!binary && len == sizeof(magic) - 1 &&
+	    memcmp(data, magic, len) == 0) {
+		eio_session_close(s, NULL);
+		return;
+	}
 	eio_session_send(s, binary, data, len);
 }
