@@ -26,6 +26,7 @@
 #include "api/api.h"
 #include "app.h"
 #include "auth/auth.h"
+#include "chat/chat.h"
 #include "db/db.h"
 
 void	kore_parent_configure(int, char **);
@@ -85,6 +86,8 @@ kore_worker_configure(void)
 
 	db_init();
 	auth_password_init();
+	chat_rate_init();
+	chat_socket_init();
 
 	/* A parked request whose client left is only freed when the loop
 	   wakes up (field guide §5): wake it at least once a second. */

@@ -49,4 +49,29 @@ int	api_auth_login(struct http_request *);
 int	api_auth_logout(struct http_request *);
 int	api_profile(struct http_request *);
 
+/* chat adapters (api_server.c, api_message.c): shared helpers */
+struct db_request;
+int	api_chat_caller(struct http_request *, struct api_caller *);
+int	api_chat_method(struct http_request *, const char *);
+void	api_chat_param(struct db_request *, const char *);
+int	api_chat_content(json_t *, int, char **, char **, const char **);
+int	api_chat_cursors(struct http_request *, char *, char *);
+
+/* chat routes */
+int	api_servers(struct http_request *);
+int	api_server(struct http_request *);
+int	api_server_invite_code(struct http_request *);
+int	api_server_leave(struct http_request *);
+int	api_invite(struct http_request *);
+int	api_channels(struct http_request *);
+int	api_channel(struct http_request *);
+int	api_member(struct http_request *);
+int	api_conversations(struct http_request *);
+int	api_messages_post(struct http_request *);
+int	api_message(struct http_request *);
+int	api_messages(struct http_request *);
+int	api_dms_post(struct http_request *);
+int	api_dm(struct http_request *);
+int	api_dms(struct http_request *);
+
 #endif /* !API_H */

@@ -25,6 +25,8 @@ static const struct {
 } migrations[] = {
 	{ "001_schema", asset_migration_001_schema_sql,
 	    &asset_len_migration_001_schema_sql },
+	{ "002_chat", asset_migration_002_chat_sql,
+	    &asset_len_migration_002_chat_sql },
 };
 
 #define MIGRATE_LOCK_KEY	"7274263"	/* "parley" on a keypad */
