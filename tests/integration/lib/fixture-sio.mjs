@@ -8,7 +8,7 @@
 // The module is built once per test process with
 // tests/conformance/run.sh --build-only (or taken from $SIO_FIXTURE_SO).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -19,26 +19,9 @@ export const ROOT = path.resolve(here, "../../..");
 
 let modulePath = process.env.SIO_FIXTURE_SO || null;
 
-// kodev recompiles a .c only when it is newer than its object: a changed
-// header (a struct layout!) leaves stale objects behind. Start over when
-// any header under src/ or tests/conformance/src is newer than the module.
-function dropStaleObjects() {
-  const dir = path.join(ROOT, ".build", "conformance", "conformance");
-  let built;
-  try { built = statSync(path.join(dir, "conformance.so")).mtimeMs; } catch { return; }
-  const newer = (d) => readdirSync(d, { withFileTypes: true }).some((e) => {
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) return newer(p);
-    return e.name.endsWith(".h") && statSync(p).mtimeMs > built;
-  });
-  if (newer(path.join(ROOT, "src")) || newer(path.join(ROOT, "tests", "conformance", "src"))) {
-    rmSync(path.join(dir, ".objs"), { recursive: true, force: true });
-  }
-}
-
 function buildModule() {
   if (modulePath) return modulePath;
-  dropStaleObjects();
+  // (run.sh drops objects older than a changed header: kodev would not.)
   // Same lock as lib/eio_fixture.mjs: concurrent test files build once.
   const out = execFileSync("flock", [path.join("/tmp", `parley-fixture-${process.getuid()}.lock`),
     path.join(ROOT, "tests/conformance/run.sh"), "--build-only"], {
