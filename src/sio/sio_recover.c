@@ -38,8 +38,8 @@ static int	strv_has(char **, size_t, struct sio_room_owner *);
 void
 sio_recover_record(struct sio_nsp *nsp, const char *offset, const char *event,
     const char *const *rooms, size_t nrooms, const char *const *except,
-    size_t nexcept, const char *args, size_t args_len, const struct sio_bin *bins,
-    size_t nbins)
+    size_t nexcept, const char *args, size_t args_len,
+    const struct sio_bin *bins, size_t nbins)
 {
 	struct sio_replay	*r, *old;
 	u_int8_t		*copy;
