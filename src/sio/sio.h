@@ -439,6 +439,8 @@ struct sio_saved *sio_recover_take(struct sio_nsp *, const char *);
 void	sio_recover_saved_free(struct sio_saved *);
 void	sio_recover_drop(struct sio_nsp *, const char *);
 void	sio_recover_purge(struct sio_nsp *, u_int64_t);
+void	sio_recover_rooms_op(struct sio_nsp *, int, const char *const *,
+	    size_t, const char *const *, size_t, const char *);
 int	sio_recover_matches(const struct sio_replay *,
 	    struct sio_room_owner *);
 #endif /* SIO_INTERNAL */
