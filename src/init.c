@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -26,6 +28,7 @@
 #include "api/api.h"
 #include "app.h"
 #include "auth/auth.h"
+#include "bus/bus.h"
 #include "chat/chat.h"
 #include "db/db.h"
 
@@ -78,6 +81,8 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_configure(void)
 {
+	const char	*env;
+
 	/* Kore registered its own handler before calling us; messages are
 	   only dispatched once the loop runs, so nothing is missed. */
 	kore_msg_unregister(KORE_MSG_CERTIFICATE);
@@ -88,6 +93,11 @@ kore_worker_configure(void)
 	auth_password_init();
 	chat_rate_init();
 	chat_socket_init();
+
+	/* Several instances on one database: fan-out through LISTEN/NOTIFY
+	   instead of kore_msg (one more pooled connection per worker). */
+	if ((env = getenv("PARLEY_CLUSTER")) != NULL && strcmp(env, "1") == 0)
+		bus_node_init(DB_NAME);
 
 	/* A parked request whose client left is only freed when the loop
 	   wakes up (field guide §5): wake it at least once a second. */

@@ -5,7 +5,9 @@
  * session record) is an envelope: a kind plus a few named fields. The
  * codec (bus_codec.c, layer 0, pure) turns it into bytes and back;
  * bus_worker.c sends the bytes once to every other worker with one
- * kore_msg and hands received envelopes to the subscriber (sio).
+ * kore_msg and hands received envelopes to the subscriber (sio); with
+ * bus_node.c turned on (bus_node_init), the bytes go through PostgreSQL
+ * NOTIFY instead and reach every worker of every instance.
  * The bus knows nothing of Socket.IO: it only carries strings and bytes.
  */
 #ifndef BUS_H
@@ -92,7 +94,13 @@ int	bus_envelope_decode(struct bus_envelope *, const u_int8_t *, size_t,
 /* bus_worker.c: kore_msg fan-out between the workers of one instance */
 void	bus_worker_init(u_int8_t, bus_deliver_cb);
 int	bus_worker_publish(const struct bus_envelope *);
+void	bus_worker_deliver_bytes(const u_int8_t *, size_t, u_int16_t);
 u_int16_t	bus_worker_id(void);
 void	bus_worker_stats(u_int64_t *, u_int64_t *);
+
+/* bus_node.c: PostgreSQL LISTEN/NOTIFY fan-out across instances */
+void	bus_node_init(const char *);
+int	bus_node_active(void);
+void	bus_node_publish(const u_int8_t *, size_t);
 
 #endif /* !BUS_H */

@@ -61,7 +61,11 @@ bus_worker_publish(const struct bus_envelope *env)
 		kore_buf_cleanup(&buf);
 		return (KORE_RESULT_ERROR);
 	}
-	kore_msg_send(KORE_MSG_WORKER_ALL, bus_msg_id, buf.data, buf.offset);
+	if (bus_node_active())
+		bus_node_publish(buf.data, buf.offset);
+	else
+		kore_msg_send(KORE_MSG_WORKER_ALL, bus_msg_id, buf.data,
+		    buf.offset);
 	bus_out++;
 	kore_buf_cleanup(&buf);
 
@@ -86,18 +90,27 @@ bus_worker_stats(u_int64_t *in, u_int64_t *out)
 static void
 bus_on_msg(struct kore_msg *msg, const void *data)
 {
-	struct bus_envelope	*env;
-	const char		*errstr;
-
 	/* KORE_MSG_WORKER_ALL comes back to the sender too. */
 	if (msg->src == bus_worker_id())
 		return;
+	bus_worker_deliver_bytes(data, msg->length, msg->src);
+}
+
+/*
+ * Decode an envelope another bus member sent (src: its worker id, 0 when
+ * it came from another node) and hand it to the subscriber.
+ */
+void
+bus_worker_deliver_bytes(const u_int8_t *data, size_t len, u_int16_t src)
+{
+	struct bus_envelope	*env;
+	const char		*errstr;
 
 	/* Large (BUS_ROOMS_MAX pointers): not on the stack. */
 	env = kore_malloc(sizeof(*env));
-	if (!bus_envelope_decode(env, data, msg->length, &errstr)) {
-		kore_log(LOG_ERR, "bus: bad message from worker %u: %s",
-		    msg->src, errstr);
+	if (!bus_envelope_decode(env, data, len, &errstr)) {
+		kore_log(LOG_ERR, "bus: bad message from %u: %s", src,
+		    errstr);
 		kore_free(env);
 		return;
 	}

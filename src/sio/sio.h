@@ -169,6 +169,38 @@ void	sio_room_del_all(struct sio_room_index *, struct sio_room_owner *);
 int	sio_room_has(struct sio_room_owner *, const char *);
 void	sio_room_owner_init(struct sio_room_owner *);
 
+/*
+ * Public API. Full contracts are above each definition; in short:
+ *
+ * Servers and namespaces (sio_nsp.c), set up in kore_worker_configure,
+ * identically on every worker:
+ *	sio_server_create(cfg)		eio endpoint + namespace "/"
+ *	sio_server_set_connect_timeout	ms without a namespace (45000)
+ *	sio_server_set_recovery		window ms, 0 = off (opt-in clients)
+ *	sio_nsp_create / sio_nsp_find	other namespaces (unknown: refused)
+ *	sio_nsp_use(nsp, mw)		async middleware -> sio_next()
+ *	sio_nsp_on_connection / _on_disconnect, sio_on(nsp, event, cb)
+ *
+ * Sockets (sio_socket.c), only on the worker that owns them (i.e. from
+ * their callbacks):
+ *	sio_next(s, NULL | reason, data_json)	middleware verdict, once
+ *	sio_socket_id/nsp/auth/header/transport/connected/recovered/udata
+ *	sio_socket_attachments		binary args during a callback
+ *	sio_socket_ref/unref		keep a socket across async work
+ *	sio_socket_emit[_bin](s, event, args_json[, bins])
+ *	sio_socket_emit_ack(..., timeout, cb, arg)	cb exactly once
+ *	sio_socket_join/leave/in	rooms of this socket
+ *	sio_socket_disconnect(s, close)	DISCONNECT (+ close the session)
+ *	sio_ack_send[_bin] / sio_ack_retain / sio_ack_free
+ *
+ * Every worker (sio_emit.c; one bus message per call):
+ *	sio_nsp_emit[_bin](nsp, rooms|NULL, except|NULL, event, args_json)
+ *	sio_nsp_rooms_join/leave(nsp, sel|NULL, room), _disconnect(nsp, sel)
+ *
+ * args_json everywhere: JSON values separated by commas, no brackets,
+ * copied untouched. Room lists: NULL-terminated arrays of strings.
+ */
+
 /* sio_nsp.c: servers and namespaces */
 struct sio_server	*sio_server_create(const struct eio_config *);
 void			 sio_server_set_connect_timeout(struct sio_server *,
@@ -407,6 +439,8 @@ struct sio_saved *sio_recover_take(struct sio_nsp *, const char *);
 void	sio_recover_saved_free(struct sio_saved *);
 void	sio_recover_drop(struct sio_nsp *, const char *);
 void	sio_recover_purge(struct sio_nsp *, u_int64_t);
+void	sio_recover_rooms_op(struct sio_nsp *, int, const char *const *,
+	    size_t, const char *const *, size_t, const char *);
 int	sio_recover_matches(const struct sio_replay *,
 	    struct sio_room_owner *);
 #endif /* SIO_INTERNAL */

@@ -347,6 +347,11 @@ rooms_op_local(struct sio_nsp *nsp, int kind, u_int8_t flags,
 	u_int64_t		epoch;
 	size_t			n, i, cap;
 
+	/* Saved (recoverable) sessions follow the same membership. */
+	if (nsp->srv->recovery > 0)
+		sio_recover_rooms_op(nsp, kind, rooms, nrooms, except, nexcept,
+		    room);
+
 	if (nsp->nsockets == 0)
 		return;
 

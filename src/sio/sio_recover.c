@@ -33,13 +33,15 @@ static char	**strv_copy(const char *const *, size_t, size_t *);
 static void	strv_free(char **, size_t);
 static void	replay_free(struct sio_nsp *, struct sio_replay *);
 static int	strv_has(char **, size_t, struct sio_room_owner *);
+static int	saved_in_any(const struct sio_saved *, const char *const *,
+		    size_t);
 
 /* Store one emit (copies everything) and trim the buffer. */
 void
 sio_recover_record(struct sio_nsp *nsp, const char *offset, const char *event,
     const char *const *rooms, size_t nrooms, const char *const *except,
-    size_t nexcept, const char *args, size_t args_len, const struct sio_bin *bins,
-    size_t nbins)
+    size_t nexcept, const char *args, size_t args_len,
+    const struct sio_bin *bins, size_t nbins)
 {
 	struct sio_replay	*r, *old;
 	u_int8_t		*copy;
@@ -193,6 +195,73 @@ sio_recover_purge(struct sio_nsp *nsp, u_int64_t now)
 		nsp->nsaved--;
 		sio_recover_saved_free(sv);
 	}
+}
+
+/*
+ * Apply an adapter-wide room operation (sio_nsp_rooms_join/leave/
+ * disconnect, on every worker) to the saved sessions it selects, as it
+ * applies to connected sockets: a member removed from a room while its
+ * transport was down must not get that room's packets replayed when it
+ * recovers, and a disconnected one must not recover at all.
+ */
+void
+sio_recover_rooms_op(struct sio_nsp *nsp, int kind, const char *const *rooms,
+    size_t nrooms, const char *const *except, size_t nexcept,
+    const char *room)
+{
+	struct sio_saved	*sv, *next;
+	char			**v;
+	size_t			 i;
+
+	for (sv = TAILQ_FIRST(&nsp->saved); sv != NULL; sv = next) {
+		next = TAILQ_NEXT(sv, list);
+		if (nrooms > 0 && !saved_in_any(sv, rooms, nrooms))
+			continue;
+		if (nexcept > 0 && saved_in_any(sv, except, nexcept))
+			continue;
+
+		switch (kind) {
+		case BUS_KIND_ROOMS_JOIN:
+			if (saved_in_any(sv, &room, 1))
+				break;
+			v = kore_calloc(sv->nrooms + 1, sizeof(*v));
+			for (i = 0; i < sv->nrooms; i++)
+				v[i] = sv->rooms[i];
+			v[sv->nrooms++] = kore_strdup(room);
+			kore_free(sv->rooms);
+			sv->rooms = v;
+			break;
+		case BUS_KIND_ROOMS_LEAVE:
+			for (i = 0; i < sv->nrooms; i++) {
+				if (strcmp(sv->rooms[i], room) != 0)
+					continue;
+				kore_free(sv->rooms[i]);
+				sv->rooms[i] = sv->rooms[--sv->nrooms];
+				break;
+			}
+			break;
+		case BUS_KIND_ROOMS_DISC:
+			TAILQ_REMOVE(&nsp->saved, sv, list);
+			nsp->nsaved--;
+			sio_recover_saved_free(sv);
+			break;
+		}
+	}
+}
+
+/* 1 if the saved session was in one of rooms[0..n). */
+static int
+saved_in_any(const struct sio_saved *sv, const char *const *rooms, size_t n)
+{
+	size_t		i, k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sv->nrooms; k++) {
+			if (strcmp(sv->rooms[k], rooms[i]) == 0)
+				return (1);
+		}
+	}
+	return (0);
 }
 
 static void

@@ -18,6 +18,14 @@ mods="eio"
 [ -d "$ROOT/src/sio" ] && [ -f "$ROOT/tests/conformance/src/fixture_sio.c" ] && mods="$mods sio"
 [ -d "$ROOT/src/bus" ] && [ -f "$ROOT/tests/conformance/src/fixture_sio.c" ] && mods="$mods bus"
 
+# kodev rebuilds an object only when its .c changed: after a header
+# change, start from clean objects.
+stage=$ROOT/.build/conformance/conformance
+if [ -f "$stage/conformance.so" ] && [ -n "$(find "$ROOT/src" "$ROOT/tests/conformance/src" \
+    -name '*.h' -newer "$stage/conformance.so" 2>/dev/null | head -1)" ]; then
+	rm -rf "$stage/.objs" "$stage/conformance.so"
+fi
+
 # shellcheck disable=SC2086
 so=$("$ROOT/kore.build" stage-fixture conformance \
     "$ROOT/tests/conformance/conf/fixture.conf" "$ROOT/tests/conformance/src" $mods)

@@ -22,6 +22,11 @@ test('metrics are Prometheus text', async () => {
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/plain/);
   assert.match(r.text, /^parley_worker_connections\{worker="\d+"\} \d+$/m);
+  for (const name of ['eio_sessions', 'eio_sessions_websocket', 'eio_queued_bytes',
+    'sio_sockets', 'sio_emits_total', 'sio_deliveries_total']) {
+    assert.match(r.text, new RegExp(`^# TYPE parley_${name} (gauge|counter)$`, 'm'), name);
+    assert.match(r.text, new RegExp(`^parley_${name}\\{worker="\\d+"\\} \\d+$`, 'm'), name);
+  }
 });
 
 test('unknown API paths get a JSON 404', async () => {

@@ -79,9 +79,14 @@ for (const workers of [1, 2]) {
         const b = await connect(fx, { transports: ["websocket"] });
         let crossed = 0;
         try {
-          for (let i = 0; i < 8 && crossed === 0; i++) {
+          // Several sockets at once per round: concurrent handshakes land
+          // on both workers far more often than one at a time.
+          const one = async (i) => {
+            // The reconnect must come after the server saw the transport
+            // close (a POSTed close packet, forwarded to the owner): give
+            // it a second, as a loaded machine may need it.
             const a = await connect(fx, { transports: ["polling"], auth: { recover: true },
-              ...RECONNECT, reconnectionDelay: 300, reconnectionDelayMax: 300 });
+              ...RECONNECT, reconnectionDelay: 1000, reconnectionDelayMax: 1000 });
             try {
               const w0 = (await a.timeout(3000).emitWithAck("whoami")).worker;
               await a.timeout(3000).emitWithAck("join", `x${i}`);
@@ -89,21 +94,25 @@ for (const workers of [1, 2]) {
               const gone = once(a, "disconnect");
               a.io.engine.close();
               await gone;
-              await sleep(100);
+              await sleep(300);
               await b.timeout(3000).emitWithAck("emit-to", { rooms: [`x${i}`], event: "missed", args: [i] });
               await once(a, "connect", 5000);
               assert.equal(a.recovered, true);
               assert.equal(a.id, id);
               await sleep(150);
               assert.equal(count(a, "missed"), 1);
+              assert.deepEqual(a.received.get("missed")[0][0], i);
               const w1 = await a.timeout(3000).emitWithAck("whoami");
               assert.equal(w1.recovered, true);
               if (w1.worker !== w0) crossed++;
             } finally {
               a.close();
             }
+          };
+          for (let round = 0; round < 6 && crossed === 0; round++) {
+            await Promise.all([0, 1, 2, 3].map((j) => one(round * 4 + j)));
           }
-          assert.ok(crossed > 0, "no reconnect landed on the other worker in 8 tries");
+          assert.ok(crossed > 0, "no reconnect landed on the other worker in 24 tries");
         } finally {
           b.close();
         }

@@ -78,3 +78,35 @@ test('a client that does not opt in gets no replay, and catches up with after=',
     s.close();
   }
 });
+
+test('a member kicked while disconnected recovers without the server: nothing posted after the kick is replayed', async () => {
+  const C = await signup(url, { name: 'C' });
+  const joined = await join(url, C, s1);
+  const s = await connect(url, { auth: { token: C.token, recover: true }, reconnection: true, transports: ['websocket'] });
+  try {
+    const seen = [];
+    s.on(`chat:${ch}:messages`, (m) => seen.push(m.content));
+    const w = once(s, `chat:${ch}:messages`, 8000, (m) => m.content === 'C can see this');
+    await post(url, B, s1, ch, 'C can see this');
+    await w;
+
+    s.io.reconnectionDelay(2500);
+    s.io.randomizationFactor(0);
+    const down = once(s, 'disconnect', 8000);
+    s.io.engine.close();
+    await down;
+    const server = (await api(url, 'GET', `/api/servers/${s1.id}`, { token: A.token })).json;
+    const member = server.members.find((m) => m.profileId === C.profile.id);
+    assert.ok(member, JSON.stringify(joined.json ?? joined));
+    const kick = await api(url, 'DELETE', `/api/members/${member.id}?serverId=${s1.id}`, { token: A.token });
+    assert.equal(kick.status, 200, kick.text);
+    for (let i = 0; i < 3; i++) await post(url, B, s1, ch, `after the kick ${i}`);
+
+    await until(() => s.connected, 15000);
+    await post(url, B, s1, ch, 'after the reconnect');
+    await sleep(1000);
+    assert.deepEqual(seen.filter((c) => c.startsWith('after')), [], `recovered=${s.recovered}`);
+  } finally {
+    s.close();
+  }
+});

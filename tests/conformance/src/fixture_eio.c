@@ -4,12 +4,17 @@
  *
  * /engine.io/ is a raw echo server: every message packet, text or binary,
  * is sent back as is. pingInterval 300, pingTimeout 200, maxPayload 1e6,
- * CORS "*". The Socket.IO part (/socket.io/) lives in fixture_sio.c, which
+ * CORS "*". For the integration tests only, the text message
+ * "__eio_fixture_close__" makes the server close the session instead
+ * (eio_session_close), and a handshake with "deny=" in its query is
+ * refused by allowRequest. The Socket.IO part (/socket.io/) lives in fixture_sio.c, which
  * provides fixture_sio_init(); until it exists the weak symbol is NULL and
  * only /engine.io/ is served.
  */
 #include <sys/types.h>
 
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <kore/kore.h>
@@ -48,8 +53,20 @@ static const struct eio_handler	echo_handler = {
 void
 kore_worker_configure(void)
 {
+	struct eio_config	cfg = echo_config;
+	const char		*v;
+
+	/*
+	 * Integration tests that load the machine (two workers, bursts) may
+	 * stretch the heartbeat; the conformance run never sets these.
+	 */
+	if ((v = getenv("FIXTURE_PING_INTERVAL")) != NULL && atoi(v) > 0)
+		cfg.ping_interval = (u_int32_t)atoi(v);
+	if ((v = getenv("FIXTURE_PING_TIMEOUT")) != NULL && atoi(v) > 0)
+		cfg.ping_timeout = (u_int32_t)atoi(v);
+
 	/* The Engine.IO echo endpoint is always created first (index 0). */
-	(void)eio_server_create(&echo_config, &echo_handler);
+	(void)eio_server_create(&cfg, &echo_handler);
 
 	/* --- Socket.IO part: provided by fixture_sio.c (sio helper). --- */
 	if (fixture_sio_init != NULL)
@@ -68,15 +85,17 @@ fixture_eio_stats(struct http_request *req)
 
 	eio_stats(&st);
 	kore_buf_init(&buf, 256);
-	kore_buf_appendf(&buf, "{\"worker\":%u,\"sessions\":%llu,"
+	kore_buf_appendf(&buf, "{\"worker\":%u,\"pid\":%d,\"sessions\":%llu,"
 	    "\"polling\":%llu,\"upgrading\":%llu,\"websocket\":%llu,"
-	    "\"queued\":%llu,\"relays\":%llu,\"opened\":%llu,"
+	    "\"queued\":%llu,\"parked\":%llu,\"relays\":%llu,"
+	    "\"opened\":%llu,"
 	    "\"closed\":%llu,\"forwarded\":%llu,\"overflow\":%llu}",
-	    worker->id, (unsigned long long)st.sessions,
+	    worker->id, (int)getpid(), (unsigned long long)st.sessions,
 	    (unsigned long long)st.sessions_polling,
 	    (unsigned long long)st.sessions_upgrading,
 	    (unsigned long long)st.sessions_websocket,
 	    (unsigned long long)st.queued_bytes,
+	    (unsigned long long)st.polls_parked,
 	    (unsigned long long)st.relays,
 	    (unsigned long long)st.opened_total,
 	    (unsigned long long)st.closed_total,
@@ -110,5 +129,12 @@ static void
 echo_on_message(struct eio_session *s, int binary, const u_int8_t *data,
     size_t len)
 {
+	static const char	magic[] = "__eio_fixture_close__";
+
+	if (!binary && len == sizeof(magic) - 1 &&
+	    memcmp(data, magic, len) == 0) {
+		eio_session_close(s, NULL);
+		return;
+	}
 	eio_session_send(s, binary, data, len);
 }

@@ -27,6 +27,9 @@
  * refuses others with "not allowed" and data {"code":"E_AUTH"}.
  * SIO_FIXTURE_RECOVERY=<ms> in the environment turns on connection-state
  * recovery with that window (off by default, as the suites want).
+ * SIO_FIXTURE_DB=<conninfo> turns on the cross-node bus (bus_node.c:
+ * PostgreSQL LISTEN/NOTIFY): several fixtures on one database then share
+ * emits and room operations.
  * SIO_FIXTURE_MAX_QUEUE=<bytes> overrides the per-session send queue;
  * SIO_FIXTURE_PING_INTERVAL / SIO_FIXTURE_PING_TIMEOUT=<ms> override the
  * heartbeat (the integration tests relax it: 300/200 ms kills polling
@@ -42,10 +45,27 @@
 
 #include <kore/kore.h>
 #include <kore/http.h>
+#include <kore/pgsql.h>
+#include <kore/seccomp.h>
 
 #include "app.h"
+#include "bus/bus.h"
 #include "eio/eio.h"
 #include "sio/sio.h"
+
+/*
+ * libpq (only with SIO_FIXTURE_DB) stats files, reads directories and asks
+ * for the host name: Kore's worker filter would kill the worker (field
+ * guide section 8). The same additions as src/init.c's.
+ */
+KORE_SECCOMP_FILTER("fixture",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(getsockopt),
+	KORE_SYSCALL_ALLOW(getsockname),
+	KORE_SYSCALL_ALLOW(getdents64)
+)
 
 void	fixture_sio_init(void);
 
@@ -105,6 +125,12 @@ fixture_sio_init(void)
 	sio_server_set_connect_timeout(srv, 1000);
 	if ((env = getenv("SIO_FIXTURE_RECOVERY")) != NULL)
 		sio_server_set_recovery(srv, (u_int32_t)atoi(env));
+
+	if ((env = getenv("SIO_FIXTURE_DB")) != NULL) {
+		if (!kore_pgsql_register("db", env))
+			fatalx("fixture: cannot register the database");
+		bus_node_init("db");
+	}
 
 	nsp_main = sio_nsp_find(srv, "/");
 	register_handlers(nsp_main);

@@ -14,8 +14,14 @@ export const ROOT = process.env.PARLEY_ROOT ||
 let built = null;
 
 // Build once per process; concurrent test files serialise on a lock file.
+// EIO_FIXTURE_SO: use this module instead (e.g. an ASan build; then set
+// EIO_FIXTURE_PRELOAD to the sanitizer runtimes for LD_PRELOAD).
 export function buildFixture() {
   if (built) return built;
+  if (process.env.EIO_FIXTURE_SO) {
+    built = process.env.EIO_FIXTURE_SO;
+    return built;
+  }
   const out = execFileSync('flock', [path.join('/tmp', `parley-fixture-${process.getuid()}.lock`),
     path.join(ROOT, 'tests/conformance/run.sh'), '--build-only'],
   { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROOT } });
@@ -44,7 +50,7 @@ function get(url) {
   });
 }
 
-export async function startFixture({ workers = 1 } = {}) {
+export async function startFixture({ workers = 1, pingInterval, pingTimeout } = {}) {
   const so = buildFixture();
   const port = await freePort();
   const dir = path.join(ROOT, 'var', 'run');
@@ -55,7 +61,11 @@ export async function startFixture({ workers = 1 } = {}) {
   fs.writeFileSync(conf, `load ${so}\npidfile ${path.join(dir, `eio-test-${port}.pid`)}\n` +
     tmpl.replaceAll('@PORT@', String(port)).replaceAll('@WORKERS@', String(workers)));
   const log = fs.openSync(logf, 'w');
-  const child = spawn('kore', ['-fnrc', conf], { cwd: ROOT, stdio: ['ignore', log, log], detached: true });
+  const env = { ...process.env };
+  if (pingInterval) env.FIXTURE_PING_INTERVAL = String(pingInterval);
+  if (pingTimeout) env.FIXTURE_PING_TIMEOUT = String(pingTimeout);
+  if (process.env.EIO_FIXTURE_PRELOAD) env.LD_PRELOAD = process.env.EIO_FIXTURE_PRELOAD;
+  const child = spawn('stdbuf', ['-oL', '-eL', 'kore', '-fnrc', conf], { cwd: ROOT, stdio: ['ignore', log, log], detached: true, env });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15000;
   for (;;) {
@@ -68,10 +78,13 @@ export async function startFixture({ workers = 1 } = {}) {
     await new Promise((r) => setTimeout(r, 50));
   }
   // With several workers wait until every one of them answers.
+  // (Kore gives sequential connections to one worker: ask in bursts.)
   if (workers > 1) {
     const seen = new Set();
-    while (seen.size < workers && Date.now() < deadline) {
-      seen.add((await stats(base)).worker);
+    const until = Date.now() + 3000;
+    while (seen.size < workers && Date.now() < until) {
+      const burst = await Promise.all(Array.from({ length: 16 }, () => stats(base)));
+      for (const s of burst) seen.add(s.worker);
     }
   }
   return {

@@ -21,6 +21,7 @@ let modulePath = process.env.SIO_FIXTURE_SO || null;
 
 function buildModule() {
   if (modulePath) return modulePath;
+  // (run.sh drops objects older than a changed header: kodev would not.)
   // Same lock as lib/eio_fixture.mjs: concurrent test files build once.
   const out = execFileSync("flock", [path.join("/tmp", `parley-fixture-${process.getuid()}.lock`),
     path.join(ROOT, "tests/conformance/run.sh"), "--build-only"], {
