@@ -34,11 +34,9 @@
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
-void	kore_worker_teardown(void);
 
 static EVP_PKEY	*tls_load_key(const char *);
 static void	 tls_certificate_msg(struct kore_msg *, const void *);
-static void	 reaper_tick(void *, u_int64_t);
 
 /*
  * libpq on Debian 12 stats files (newfstatat: ~/.pgpass, krb5), reads
@@ -98,23 +96,6 @@ kore_worker_configure(void)
 	   instead of kore_msg (one more pooled connection per worker). */
 	if ((env = getenv("PARLEY_CLUSTER")) != NULL && strcmp(env, "1") == 0)
 		bus_node_init(DB_NAME);
-
-	/* A parked request whose client left is only freed when the loop
-	   wakes up (field guide §5): wake it at least once a second. */
-	(void)kore_timer_add(reaper_tick, 1000, NULL, 0);
-}
-
-/* Worker shutdown (SIGQUIT/SIGTERM to the parent). */
-void
-kore_worker_teardown(void)
-{
-}
-
-static void
-reaper_tick(void *arg, u_int64_t now)
-{
-	(void)arg;
-	(void)now;
 }
 
 /*

@@ -27,6 +27,8 @@ static const struct {
 	    &asset_len_migration_001_schema_sql },
 	{ "002_chat", asset_migration_002_chat_sql,
 	    &asset_len_migration_002_chat_sql },
+	{ "003_render_inline", asset_migration_003_render_inline_sql,
+	    &asset_len_migration_003_render_inline_sql },
 };
 
 #define MIGRATE_LOCK_KEY	"7274263"	/* "parley" on a keypad */
