@@ -21,6 +21,7 @@
 #include "app.h"
 #define EIO_INTERNAL
 #include "eio/eio.h"
+#include "util/util.h"
 
 static const char	*error_messages[] = {
 	"Transport unknown",
@@ -39,7 +40,6 @@ static int	poll_post(struct http_request *, struct eio_session *);
 static int	poll_resume(struct http_request *, struct eio_reqstate *);
 static int	origin_bad(struct http_request *);
 static int	is_upgrade(struct http_request *);
-static void	json_escape(struct kore_buf *, const char *);
 
 /*
  * The route handler for every Engine.IO endpoint (conf: route <path> and
@@ -222,9 +222,9 @@ eio_http_error_reason(struct http_request *req, struct eio_server *srv,
 		eio_http_respond(req, srv, 403, "text/html", buf.data,
 		    buf.offset);
 	} else {
-		kore_buf_appendf(&buf, "{\"code\":4,\"message\":\"");
-		json_escape(&buf, reason);
-		kore_buf_appendf(&buf, "\"}");
+		kore_buf_appendf(&buf, "{\"code\":4,\"message\":");
+		util_json_cstr(&buf, reason);
+		kore_buf_appendf(&buf, "}");
 		eio_http_respond(req, srv, 403, "application/json", buf.data,
 		    buf.offset);
 	}
@@ -487,19 +487,4 @@ is_upgrade(struct http_request *req)
 	if (!http_request_header(req, "upgrade", &v))
 		return (0);
 	return (strcasecmp(v, "websocket") == 0);
-}
-
-static void
-json_escape(struct kore_buf *buf, const char *s)
-{
-	const u_int8_t	*p;
-
-	for (p = (const u_int8_t *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			kore_buf_appendf(buf, "\\%c", *p);
-		else if (*p < 0x20)
-			kore_buf_appendf(buf, "\\u%04x", *p);
-		else
-			kore_buf_append(buf, p, 1);
-	}
 }

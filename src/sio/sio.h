@@ -150,7 +150,6 @@ void	sio_packet_encode(struct kore_buf *, int, const char *, long long,
 void	sio_packet_encode_event(struct kore_buf *, int, const char *,
 	    long long, u_int32_t, const char *, const char *, size_t,
 	    const char *);
-void	sio_json_escape(struct kore_buf *, const char *, size_t);
 int	sio_json_depth_ok(const u_int8_t *, size_t, size_t);
 int	sio_placeholders_check(const json_t *, u_int32_t, const char **);
 size_t	sio_placeholders_count(const json_t *);

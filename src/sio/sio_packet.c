@@ -28,6 +28,7 @@
 #include <kore/kore.h>
 
 #include "sio/sio.h"
+#include "util/util.h"
 
 static int	packet_payload_valid(int, const json_t *);
 static int	placeholders_walk(const json_t *, u_int32_t, size_t);
@@ -297,7 +298,7 @@ sio_packet_encode_event(struct kore_buf *buf, int type, const char *nsp,
 	kore_buf_append(buf, "[", 1);
 	first = 1;
 	if (event != NULL) {
-		sio_json_escape(buf, event, strlen(event));
+		util_json_str(buf, event, strlen(event));
 		first = 0;
 	}
 	if (args_json != NULL && args_len > 0) {
@@ -309,51 +310,9 @@ sio_packet_encode_event(struct kore_buf *buf, int type, const char *nsp,
 	if (offset != NULL) {
 		if (!first)
 			kore_buf_append(buf, ",", 1);
-		sio_json_escape(buf, offset, strlen(offset));
+		util_json_str(buf, offset, strlen(offset));
 	}
 	kore_buf_append(buf, "]", 1);
-}
-
-/* Append s as a JSON string literal (quotes included), escaped. */
-void
-sio_json_escape(struct kore_buf *buf, const char *s, size_t len)
-{
-	size_t		i, run;
-	u_int8_t	c;
-
-	kore_buf_append(buf, "\"", 1);
-	run = 0;
-	for (i = 0; i < len; i++) {
-		c = (u_int8_t)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		if (i > run)
-			kore_buf_append(buf, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"':
-			kore_buf_append(buf, "\\\"", 2);
-			break;
-		case '\\':
-			kore_buf_append(buf, "\\\\", 2);
-			break;
-		case '\n':
-			kore_buf_append(buf, "\\n", 2);
-			break;
-		case '\r':
-			kore_buf_append(buf, "\\r", 2);
-			break;
-		case '\t':
-			kore_buf_append(buf, "\\t", 2);
-			break;
-		default:
-			kore_buf_appendf(buf, "\\u%04x", c);
-			break;
-		}
-	}
-	if (len > run)
-		kore_buf_append(buf, s + run, len - run);
-	kore_buf_append(buf, "\"", 1);
 }
 
 /*

@@ -36,6 +36,7 @@
 
 #define SIO_INTERNAL
 #include "sio/sio.h"
+#include "util/util.h"
 
 static void	client_packet(struct sio_client *, struct sio_packet *);
 static void	client_protocol_error(struct sio_client *, const char *);
@@ -329,7 +330,7 @@ socket_connect_error(struct sio_client *c, const char *nsp,
 
 	kore_buf_init(&json, 64);
 	kore_buf_append(&json, "{\"message\":", 11);
-	sio_json_escape(&json, message, strlen(message));
+	util_json_str(&json, message, strlen(message));
 	if (data_json != NULL) {
 		kore_buf_append(&json, ",\"data\":", 8);
 		kore_buf_append(&json, data_json, strlen(data_json));

@@ -52,6 +52,7 @@
 #include "bus/bus.h"
 #include "eio/eio.h"
 #include "sio/sio.h"
+#include "util/util.h"
 
 /*
  * libpq (only with SIO_FIXTURE_DB) stats files, reads directories and asks
@@ -389,7 +390,7 @@ ask_done(struct sio_socket *s, json_t *args, const char *err, void *arg)
 		kore_log(LOG_NOTICE, "fixture: ack of %s failed: %s",
 		    sio_socket_id(s), err);
 		kore_buf_append(&buf, "{\"error\":", 9);
-		sio_json_escape(&buf, err, strlen(err));
+		util_json_str(&buf, err, strlen(err));
 		kore_buf_append(&buf, "}", 1);
 	} else {
 		/* Binary ack arguments go back as they came (placeholders). */
