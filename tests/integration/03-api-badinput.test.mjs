@@ -67,9 +67,12 @@ test('a body over the API limit is 413 with the JSON error', async () => {
 });
 
 test('a body over the server limit is 413 and the server lives on', async () => {
-  const r = await api(srv.url, 'POST', '/api/auth/login', { raw: 'x'.repeat(2 * 1024 * 1024) })
-    .catch((err) => ({ status: err.cause?.code ?? 'error' }));
-  assert.equal(r.status, 413);
+  // Kore refuses from the Content-Length alone, before the body is read; a
+  // client still sending gets a reset instead of the answer, so announce the
+  // body and send none of it.
+  const answer = await rawRequest('POST /api/auth/login HTTP/1.1\r\nHost: localhost\r\n' +
+    'Content-Type: application/json\r\nContent-Length: 2097152\r\nConnection: close\r\n\r\n');
+  assert.match(answer, /^HTTP\/1\.1 413 /);
   await stillServing();
 });
 
