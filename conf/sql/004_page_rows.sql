@@ -15,9 +15,10 @@
 --			the message, its member and the member's profile, every
 --			timestamp as microseconds since the Unix epoch (int8).
 --
--- The old functions stay: the POST answers and socket events still render
--- messages with chat_message_json(); tests/integration/32-chat-render
--- compares both renderings.
+-- The SQL renderers stay: POST answers and socket events still render
+-- messages with chat_message_json()/chat_dm_json(), and chat_message_page()/
+-- chat_dm_page() remain as the reference tests/integration/32-chat-render
+-- compares the C pages with, byte for byte.
 
 -- Microseconds since the Unix epoch (exact: extract() is numeric).
 -- STABLE like extract() itself, so that it is inlined (see 003): declared
