@@ -164,7 +164,7 @@ api_messages(struct http_request *req)
 	if (!api_chat_cursors(req, cursor, after))
 		return (KORE_RESULT_OK);
 
-	dbr = chat_request(req, &chat_op_message_page, c.token_hash);
+	dbr = chat_request(req, &chat_op_message_rows, c.token_hash);
 	db_request_param_str(dbr, cid);
 	api_chat_param(dbr, cursor[0] != '\0' ? cursor : NULL);
 	api_chat_param(dbr, after[0] != '\0' ? after : NULL);

@@ -4,9 +4,11 @@
  *
  * The rules themselves live in conf/sql/002_chat.sql, one PL/pgSQL
  * function per operation that authenticates, authorizes, acts and renders
- * in one statement; it returns (status, body, live). This module holds
- * the query descriptors (chat_op.c), runs the "live" instructions after
- * the commit (chat_live.c), limits floods (chat_rate.c) and serves the
+ * in one statement; it returns (status, body, live). History pages are the
+ * exception: 004_page_rows.sql returns them as raw rows, rendered as JSON
+ * by chat_page.c. This module holds the query descriptors (chat_op.c),
+ * runs the "live" instructions after the commit (chat_live.c), renders
+ * history pages (chat_page.c), limits floods (chat_rate.c) and serves the
  * Socket.IO side (chat_socket.c).
  *
  * Socket.IO surface (namespace "/", path /api/socket/io):
@@ -76,10 +78,10 @@ extern const struct db_op	chat_op_member_admin;
 extern const struct db_op	chat_op_conversation_open;
 extern const struct db_op	chat_op_message_post;
 extern const struct db_op	chat_op_message_change;
-extern const struct db_op	chat_op_message_page;
 extern const struct db_op	chat_op_dm_post;
 extern const struct db_op	chat_op_dm_change;
-extern const struct db_op	chat_op_dm_page;
+extern const struct db_op	chat_op_message_rows;
+extern const struct db_op	chat_op_dm_rows;
 extern const struct db_op	chat_op_socket_open;
 extern const struct db_op	chat_op_socket_close;
 extern const struct db_op	chat_op_presence_list;
@@ -93,6 +95,10 @@ void	chat_live_run(const char *, const char *, size_t);
 struct db_request	*chat_request(struct http_request *,
 			    const struct db_op *, const char *);
 void	chat_result(struct db_request *);
+
+/* chat_page.c */
+void	chat_page_messages(struct db_request *);
+void	chat_page_dms(struct db_request *);
 
 /* chat_rate.c */
 void	chat_rate_init(void);

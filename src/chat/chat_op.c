@@ -38,13 +38,26 @@ CHAT_OP(message_post,
 /* $2 server, $3 channel, $4 message, $5 op: edit | delete, $6 content */
 CHAT_OP(message_change,
     "SELECT * FROM chat_message_change($1, $2, $3, $4, $5, $6)");
-/* $2 channel, $3 cursor, $4 after */
-CHAT_OP(message_page, "SELECT * FROM chat_message_page($1, $2, $3, $4)");
 /* $2 conversation, $3 content, $4 fileUrl */
 CHAT_OP(dm_post, "SELECT * FROM chat_dm_post($1, $2, $3, $4)");
 /* $2 conversation, $3 message, $4 op, $5 content */
 CHAT_OP(dm_change, "SELECT * FROM chat_dm_change($1, $2, $3, $4, $5)");
-CHAT_OP(dm_page, "SELECT * FROM chat_dm_page($1, $2, $3, $4)");
+
+/*
+ * History pages as raw rows (004_page_rows.sql), rendered by chat_page.c;
+ * $2 channel or conversation, $3 cursor, $4 after.
+ */
+#define CHAT_PAGE(n, q, r)						\
+	const struct db_op chat_op_##n = {				\
+		.name = #n,						\
+		.sql = q,						\
+		.result = r,						\
+	}
+
+CHAT_PAGE(message_rows, "SELECT * FROM chat_message_rows($1, $2, $3, $4)",
+    chat_page_messages);
+CHAT_PAGE(dm_rows, "SELECT * FROM chat_dm_rows($1, $2, $3, $4)",
+    chat_page_dms);
 
 /* The socket side; db_call only (no result callback). */
 #define CHAT_CALL(n, q)							\

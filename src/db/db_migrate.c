@@ -29,6 +29,8 @@ static const struct {
 	    &asset_len_migration_002_chat_sql },
 	{ "003_render_inline", asset_migration_003_render_inline_sql,
 	    &asset_len_migration_003_render_inline_sql },
+	{ "004_page_rows", asset_migration_004_page_rows_sql,
+	    &asset_len_migration_004_page_rows_sql },
 };
 
 #define MIGRATE_LOCK_KEY	"7274263"	/* "parley" on a keypad */
