@@ -55,6 +55,8 @@ int	api_chat_caller(struct http_request *, struct api_caller *);
 int	api_chat_method(struct http_request *, const char *);
 void	api_chat_param(struct db_request *, const char *);
 int	api_chat_content(json_t *, int, char **, char **, const char **);
+int	api_chat_post_input(struct http_request *,
+	    const struct api_caller *, char **, char **);
 int	api_chat_cursors(struct http_request *, char *, char *);
 
 /* chat routes */

@@ -23,9 +23,7 @@ api_messages_post(struct http_request *req)
 	char			 sid[UTIL_UUID_LEN + 1];
 	char			 cid[UTIL_UUID_LEN + 1];
 	char			*content, *file;
-	json_t			*body;
 	const char		*errstr;
-	int			 status;
 
 	if (http_state_exists(req))
 		return (db_request_run(req));
@@ -36,20 +34,8 @@ api_messages_post(struct http_request *req)
 	if (api_qs_uuid(req, "serverId", 1, sid, &errstr) != UTIL_QS_FOUND ||
 	    api_qs_uuid(req, "channelId", 1, cid, &errstr) != UTIL_QS_FOUND)
 		return (api_error(req, 400, "bad_request", errstr));
-	if ((body = api_body(req, &errstr, &status)) == NULL)
-		return (api_body_error(req, errstr, status));
-	if (!api_chat_content(body, 1, &content, &file, &errstr)) {
-		json_decref(body);
-		return (api_error(req, 400, "bad_request", errstr));
-	}
-	json_decref(body);
-	if (chat_rate_take(c.token_hash) != 0) {
-		kore_free(content);
-		if (file != NULL)
-			kore_free(file);
-		return (api_error(req, 429, "rate_limited",
-		    "too many messages, slow down"));
-	}
+	if (!api_chat_post_input(req, &c, &content, &file))
+		return (KORE_RESULT_OK);
 
 	dbr = chat_request(req, &chat_op_message_post, c.token_hash);
 	db_request_param_str(dbr, sid);

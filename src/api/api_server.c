@@ -61,6 +61,43 @@ api_chat_param(struct db_request *dbr, const char *s)
 }
 
 /*
+ * The input of a new message (channel or direct): the JSON body's
+ * {content, fileUrl?} and one token of the caller's flood limit. Returns
+ * KORE_RESULT_OK with *content and *file (NULL when absent) owned by the
+ * caller (kore_free), or KORE_RESULT_ERROR after answering 400, 413 or 429.
+ */
+int
+api_chat_post_input(struct http_request *req, const struct api_caller *c,
+    char **content, char **file)
+{
+	json_t		*body;
+	const char	*errstr;
+	int		 status;
+
+	if ((body = api_body(req, &errstr, &status)) == NULL) {
+		(void)api_body_error(req, errstr, status);
+		return (KORE_RESULT_ERROR);
+	}
+	if (!api_chat_content(body, 1, content, file, &errstr)) {
+		json_decref(body);
+		(void)api_error(req, 400, "bad_request", errstr);
+		return (KORE_RESULT_ERROR);
+	}
+	json_decref(body);
+	if (chat_rate_take(c->token_hash) != 0) {
+		kore_free(*content);
+		if (*file != NULL)
+			kore_free(*file);
+		*content = *file = NULL;
+		(void)api_error(req, 429, "rate_limited",
+		    "too many messages, slow down");
+		return (KORE_RESULT_ERROR);
+	}
+
+	return (KORE_RESULT_OK);
+}
+
+/*
  * Read {content, fileUrl?} from body: content 1..4000 characters after
  * trimming (valid UTF-8: the JSON reader checked it), fileUrl an http(s)
  * URL or null/absent. want_file = 0 ignores fileUrl (edits).
